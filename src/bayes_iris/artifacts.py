@@ -1,0 +1,183 @@
+"""The results folder: where analyses write, and where the report reads.
+
+Layout (one folder per trial, default ``results/<trial name>/``)::
+
+    manifest.json       trial, provenance, run seed, package versions, and one record per step:
+                        its outputs (path, sha256), its diagnostics and its status
+    fits/*.nc           fitted models (self-describing netCDF; see ``bayes_iris.inference``)
+    tables/*.csv        tidy tables; each carries a ``provenance`` column ("synthetic" | "real")
+    figures/*.png       figures; each is stamped with the provenance banner
+
+Every write is atomic (``bayes_iris.atomic``). Provenance is stamped here, centrally, so that no
+table or figure made from synthetic data can leave without saying so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import __version__, atomic
+from .data.trial import TrialData
+
+MANIFEST = "manifest.json"
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages whose behaviour the numbers depend on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version(), "bayes-iris": __version__}
+    for name in ("pymc", "pytensor", "arviz", "nutpie", "numpyro", "jax", "numpy", "scipy", "pandas"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+@dataclass
+class ResultsDir:
+    """Writes artefacts of one trial's analyses, atomically, with provenance stamped on each."""
+
+    root: Path
+    trial: TrialData
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root)
+
+    # -- paths -----------------------------------------------------------------------------
+    @property
+    def fits(self) -> Path:
+        return self.root / "fits"
+
+    @property
+    def tables(self) -> Path:
+        return self.root / "tables"
+
+    @property
+    def figures(self) -> Path:
+        return self.root / "figures"
+
+    @property
+    def provenance_kind(self) -> str:
+        return self.trial.meta.provenance.kind
+
+    # -- writers ---------------------------------------------------------------------------
+    def write_table(self, name: str, df: pd.DataFrame) -> Path:
+        """Write ``tables/<name>.csv`` with a ``provenance`` column added (first column)."""
+        out = df.copy()
+        if "provenance" in out.columns:
+            out = out.drop(columns="provenance")
+        out.insert(0, "provenance", self.provenance_kind)
+        dest = self.tables / f"{name}.csv"
+        return atomic.write_with(dest, lambda p: out.to_csv(p, index=False, lineterminator="\n"))
+
+    def write_figure(self, name: str, fig: Any, *, dpi: int = 110) -> Path:
+        """Stamp the provenance banner on ``fig`` and write ``figures/<name>.png``."""
+        stamp_provenance(fig, self.trial)
+        dest = self.figures / f"{name}.png"
+        return atomic.write_with(
+            dest, lambda p: fig.savefig(p, dpi=dpi, format="png", metadata={"Software": None})
+        )
+
+    def write_json(self, relpath: str, obj: Any) -> Path:
+        dest = self.root / relpath
+        return atomic.write_text(dest, json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+
+    # -- manifest --------------------------------------------------------------------------
+    def read_manifest(self) -> dict[str, Any]:
+        path = self.root / MANIFEST
+        if not path.exists():
+            return {}
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError:  # cannot happen with atomic writes; recover by starting over
+            return {}
+
+    def record_step(
+        self,
+        step: str,
+        *,
+        outputs: list[Path],
+        seed: int,
+        inputs_hash: str | None = None,
+        diagnostics: dict[str, Any] | None = None,
+        status: str = "ok",
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Record a finished step in ``manifest.json`` (atomically) and return the manifest.
+
+        ``status`` is "ok", "warning" (diagnostics flagged something) or "failed".
+        """
+        manifest = self.read_manifest()
+        manifest.update(
+            trial=self.trial.meta.name,
+            provenance=self.trial.meta.provenance.model_dump(),
+            provenance_label=self.trial.provenance_label,
+            versions=package_versions(),
+        )
+        steps = manifest.setdefault("steps", {})
+        steps[step] = {
+            "status": status,
+            "seed": seed,
+            "inputs_hash": inputs_hash,
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "diagnostics": diagnostics or {},
+            "outputs": [
+                {"path": str(Path(p).relative_to(self.root)), "sha256": sha256_file(p)}
+                for p in outputs
+            ],
+            **(extra or {}),
+        }
+        self.write_json(MANIFEST, manifest)
+        return manifest
+
+
+def stamp_provenance(fig: Any, trial: TrialData) -> None:
+    """Put the provenance banner at the bottom of a matplotlib figure (idempotent)."""
+    if getattr(fig, "_bayes_iris_stamped", False):
+        return
+    synthetic = trial.is_synthetic
+    text = "SYNTHETIC DATA — not IRIS-7 patient data" if synthetic else trial.provenance_label
+    fig.text(
+        0.995, 0.005, text, ha="right", va="bottom", fontsize=7,
+        color="#b00020" if synthetic else "#444444", alpha=0.9,
+        fontweight="bold" if synthetic else "normal",
+    )
+    fig._bayes_iris_stamped = True
+
+
+def default_results_dir(trial: TrialData, base: str | Path = "results") -> Path:
+    return Path(base) / trial.meta.name
+
+
+def script_parser(description: str) -> argparse.ArgumentParser:
+    """The options every script in ``analyses/`` takes."""
+    from .seeds import DEFAULT_SEED
+
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--data", type=Path, default=None,
+                   help="trial folder (default: the bundled SYNTHETIC trial 'iris7-synthetic')")
+    p.add_argument("--results", type=Path, default=None,
+                   help="results folder (default: results/<trial name>)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="run seed (all randomness derives from it)")
+    p.add_argument("--fast", action="store_true", help="small budgets, for smoke tests")
+    p.add_argument("--strict", action="store_true", help="fail (exit 3) when diagnostics fail")
+    return p
