@@ -80,18 +80,28 @@ class ResultsDir:
         return self.trial.meta.provenance.kind
 
     # -- writers ---------------------------------------------------------------------------
-    def write_table(self, name: str, df: pd.DataFrame) -> Path:
-        """Write ``tables/<name>.csv`` with a ``provenance`` column added (first column)."""
+    def write_table(self, name: str, df: pd.DataFrame, *, provenance: str | None = None) -> Path:
+        """Write ``tables/<name>.csv`` with a ``provenance`` column added (first column).
+
+        ``provenance`` defaults to the trial's ("synthetic" or "real"); pass "published" for tables
+        computed from published summary-level numbers only (they do not depend on the trial).
+        """
         out = df.copy()
         if "provenance" in out.columns:
             out = out.drop(columns="provenance")
-        out.insert(0, "provenance", self.provenance_kind)
+        out.insert(0, "provenance", provenance or self.provenance_kind)
         dest = self.tables / f"{name}.csv"
         return atomic.write_with(dest, lambda p: out.to_csv(p, index=False, lineterminator="\n"))
 
-    def write_figure(self, name: str, fig: Any, *, dpi: int = 110) -> Path:
-        """Stamp the provenance banner on ``fig`` and write ``figures/<name>.png``."""
-        stamp_provenance(fig, self.trial)
+    def write_figure(
+        self, name: str, fig: Any, *, dpi: int = 110, published: bool = False
+    ) -> Path:
+        """Stamp the provenance banner on ``fig`` and write ``figures/<name>.png``.
+
+        ``published=True`` for figures made from published summary-level numbers only: they are
+        stamped "published summary data" instead of the trial's provenance.
+        """
+        stamp_provenance(fig, self.trial, published=published)
         dest = self.figures / f"{name}.png"
         return atomic.write_with(
             dest, lambda p: fig.savefig(p, dpi=dpi, format="png", metadata={"Software": None})
@@ -150,12 +160,17 @@ class ResultsDir:
         return manifest
 
 
-def stamp_provenance(fig: Any, trial: TrialData) -> None:
+def stamp_provenance(fig: Any, trial: TrialData | None, *, published: bool = False) -> None:
     """Put the provenance banner at the bottom of a matplotlib figure (idempotent)."""
     if getattr(fig, "_bayes_iris_stamped", False):
         return
-    synthetic = trial.is_synthetic
-    text = "SYNTHETIC DATA — not IRIS-7 patient data" if synthetic else trial.provenance_label
+    synthetic = (not published) and trial is not None and trial.is_synthetic
+    if published or trial is None:
+        text = "Published summary-level data (FACTS.md sources)"
+    elif synthetic:
+        text = "SYNTHETIC DATA — not IRIS-7 patient data"
+    else:
+        text = trial.provenance_label
     fig.text(
         0.995, 0.005, text, ha="right", va="bottom", fontsize=7,
         color="#b00020" if synthetic else "#444444", alpha=0.9,

@@ -6,7 +6,7 @@ everything downstream (models, effects, design, report). Inside this boundary th
 Tables (pandas DataFrames; columns are documented in ``docs/trial-data.md``):
 
 ``patients``        one row per patient: ``patient_id``, ``arm`` ("placebo" | "cyt107"), ``regimen``,
-                    ``site``, ``country``, ``age``, ``sex``, ``sofa``, ``apache2``, ... 
+                    ``site``, ``country``, ``age``, ``sex``, ``sofa``, ``apache2``, ...
 ``labs``            long format, one row per patient and study day: ``patient_id``, ``study_day``,
                     ``alc``, ``cd4``, ``cd8`` (cells/mm³, NaN = not measured) and the
                     below-detection flags ``alc_bdl``, ``cd4_bdl``, ``cd8_bdl`` (True: the true value
