@@ -2,6 +2,7 @@
 # Create (or refresh) the project's virtual environment in .venv with a Python >= 3.12 found on
 # this machine, and install bayes-iris with its report, dask and dev extras.
 # Idempotent: does nothing when .venv is already up to date with pyproject.toml.
+# `bash scripts/bootstrap.sh --find-python` only prints the interpreter it would use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +25,12 @@ find_python() {
   done
   # pyenv keeps interpreters that are not on PATH.
   local roots=()
-  if command -v pyenv >/dev/null 2>&1; then roots+=("$(pyenv root)/versions"); fi
-  roots+=("$HOME/.pyenv/versions" "/root/.pyenv/versions" "/opt/python" "/usr/local/bin")
+  if [ -n "${BAYES_IRIS_SEARCH_ROOTS:-}" ]; then  # for tests: only these folders
+    read -r -a roots <<< "$BAYES_IRIS_SEARCH_ROOTS"
+  else
+    if command -v pyenv >/dev/null 2>&1; then roots+=("$(pyenv root)/versions"); fi
+    roots+=("$HOME/.pyenv/versions" "/root/.pyenv/versions" "/opt/python" "/usr/local/bin")
+  fi
   for r in "${roots[@]}"; do
     [ -d "$r" ] || continue
     for c in $(ls -d "$r"/3.1[2-9]*/bin/python3 "$r"/python3.1[2-9] 2>/dev/null | sort -V); do
@@ -39,6 +44,11 @@ find_python() {
   fi
   return 1
 }
+
+if [ "${1:-}" = "--find-python" ]; then
+  find_python || { echo "no Python >= 3.$MIN_MINOR found" >&2; exit 1; }
+  exit 0
+fi
 
 stamp="$VENV/.bayes-iris-installed"
 want=$(cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -c1-16)
