@@ -1,0 +1,74 @@
+"""How the bundled SYNTHETIC trial ``iris7-synthetic`` is made, and its checksum manifest.
+
+The shipped files under ``bayes_iris/data/bundled/iris7-synthetic/`` are exactly what
+:func:`build_bundled` writes: :func:`~bayes_iris.data.synthetic.simulate_trial` with
+:data:`BUNDLED_SEED`, 17 CYT107 (8 weekly, 9 twice-weekly) and 10 placebo patients, the default
+:class:`~bayes_iris.data.synthetic.SyntheticParams`. ``SHA256SUMS`` records each file's checksum; a test
+regenerates the trial from the seed and compares both the parsed tables and the checksums.
+
+Regenerate (only after a deliberate change to the generator) with::
+
+    python -m bayes_iris.data.bundle
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+from ..seeds import DEFAULT_SEED
+from .io import bundled_path, write_trial
+from .synthetic import SyntheticTrial, simulate_trial
+
+BUNDLED_NAME = "iris7-synthetic"
+BUNDLED_SEED = DEFAULT_SEED
+BUNDLED_N_CYT107 = 17
+BUNDLED_N_PLACEBO = 10
+MANIFEST = "SHA256SUMS"
+
+
+def bundled_trial() -> SyntheticTrial:
+    """Simulate the bundled trial from its seed (what the shipped files hold).
+
+    Examples
+    --------
+    >>> bundled_trial().data.meta.name
+    'iris7-synthetic'
+    """
+    return simulate_trial(BUNDLED_SEED, n_cyt107=BUNDLED_N_CYT107, n_placebo=BUNDLED_N_PLACEBO,
+                          name=BUNDLED_NAME)
+
+
+def checksums(folder: str | Path) -> dict[str, str]:
+    """sha256 of every file of a trial folder except the manifest itself."""
+    folder = Path(folder)
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
+
+
+def manifest_text(folder: str | Path) -> str:
+    return "".join(f"{h}  {name}\n" for name, h in checksums(folder).items())
+
+
+def read_manifest(folder: str | Path) -> dict[str, str]:
+    out = {}
+    for line in (Path(folder) / MANIFEST).read_text(encoding="utf-8").splitlines():
+        h, name = line.split(maxsplit=1)
+        out[name.strip()] = h
+    return out
+
+
+def build_bundled(dest: str | Path | None = None) -> Path:
+    """Write the bundled trial (tables, ``trial.yaml``, ``truth.json``, ``SHA256SUMS``) to ``dest``.
+
+    Default ``dest`` is the package's own bundled folder (overwritten).
+    """
+    dest = Path(dest) if dest is not None else bundled_path(BUNDLED_NAME)
+    write_trial(bundled_trial(), dest, overwrite=True)
+    (dest / MANIFEST).write_text(manifest_text(dest), encoding="utf-8")
+    return dest
+
+
+if __name__ == "__main__":  # pragma: no cover - maintenance entry point
+    print(build_bundled(sys.argv[1] if len(sys.argv) > 1 else None))

@@ -1,0 +1,271 @@
+"""Sample size: the smallest total n reaching a target assurance (or power), with the whole curve.
+
+Endpoints (presets: default rule, analysis priors and design prior; all overridable):
+
+``mortality``  28-day mortality, binary, success if P(mortality lower on CYT107) > 97.5 %;
+               design prior on the log RR from the pooled reanalysis (fallback: published RR),
+               control risk an explicit ASSUMPTION (``design_priors.CONTROL_RISK_ASSUMPTIONS``).
+``infection``  secondary infection, binary, same structure.
+``rise50``     ≥ 50 % ALC rise by day 29 (IRIS-7-C&D registry endpoint), binary, higher is better.
+``alc``        day-29 log-ALC ratio, normal with known per-patient SD; dual criterion
+               P(δ > 0) > 97.5 % and P(δ > log 1.5) > 50 %.
+``safety``     single arm: probability that the rule "P(rate > 10 % | data) > 90 %" fires for
+               the infusion-reaction rate on CYT107 (design prior from 3/15 in IRIS-7-C&D).
+
+References
+----------
+O'Hagan A, Stevens JW, Campbell MJ (2005). Assurance in clinical trial design. Pharmaceutical
+Statistics 4:187-201.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..seeds import DEFAULT_SEED
+from .assurance import assurance, assurance_single_arm
+from .design_priors import (
+    BinaryDesignPrior,
+    DesignPrior,
+    NormalDesignPrior,
+    SingleArmDesignPrior,
+    alc_design_prior,
+    clinical_design_prior,
+    rise50_design_prior,
+    safety_design_prior,
+)
+from .distributions import BetaMix, NormMix
+from .engine import simulate_binary
+from .oc import BinaryDesign, NormalDesign
+from .rules import BayesRule, Criterion, OneSampleRule, Rule
+
+ENDPOINTS = ("mortality", "infection", "rise50", "alc", "safety")
+Endpoint = Literal["mortality", "infection", "rise50", "alc", "safety"]
+
+ENDPOINT_LABELS = {
+    "mortality": "28-day mortality",
+    "infection": "secondary infection",
+    "rise50": "a >= 50 % ALC rise by day 29",
+    "alc": "the day-29 log ALC",
+    "safety": "the rate of fever with respiratory distress after a dose",
+}
+
+DEFAULT_N_MAX = {"mortality": 1200, "infection": 1200, "rise50": 120, "alc": 80, "safety": 120}
+
+
+def default_rule(endpoint: str) -> Rule | OneSampleRule:
+    """The preset decision rule of an endpoint (see the module docstring).
+
+    Examples
+    --------
+    >>> print(default_rule("mortality"))  # doctest: +NORMALIZE_WHITESPACE
+    Declare success if the posterior probability that 28-day mortality on CYT107 is lower than
+    on placebo exceeds 97.5 %.
+    """
+    _check_endpoint(endpoint)
+    label = ENDPOINT_LABELS[endpoint]
+    if endpoint in ("mortality", "infection"):
+        return BayesRule(criteria=[Criterion(prob=0.975, lower_tail=True)], endpoint=label)
+    if endpoint == "rise50":
+        return BayesRule(criteria=[Criterion(prob=0.975)], endpoint=label)
+    if endpoint == "alc":
+        return BayesRule(criteria=[Criterion(prob=0.975),
+                                   Criterion(prob=0.5, threshold=float(np.log(1.5)))],
+                         endpoint=label, units="on the log scale")
+    return OneSampleRule(prob=0.9, threshold=0.10, endpoint=label)
+
+
+def default_analysis_priors(endpoint: str, sigma: float | None = None):
+    """Analysis priors: uniform Beta(1, 1) per arm (binary), N(0, 10²) per arm mean (normal)."""
+    _check_endpoint(endpoint)
+    if endpoint == "alc":
+        return NormMix.single(0.0, 10.0, sigma=sigma), NormMix.single(0.0, 10.0, sigma=sigma)
+    if endpoint == "safety":
+        return BetaMix.single(1, 1), None
+    return BetaMix.single(1, 1), BetaMix.single(1, 1)
+
+
+def default_design_prior(endpoint: str, tables: str | Path | None = None, *,
+                         provenance: str = "real", robust_weight: float = 0.0) -> DesignPrior:
+    """The preset design prior of an endpoint, read from a results ``tables`` folder when given
+    (fallbacks to published facts are labelled "FALLBACK" in ``.source``)."""
+    _check_endpoint(endpoint)
+    if endpoint in ("mortality", "infection"):
+        return clinical_design_prior(endpoint, tables, robust_weight=robust_weight,
+                                     provenance=provenance)
+    if endpoint == "alc":
+        return alc_design_prior(tables, provenance=provenance, robust_weight=robust_weight)
+    if endpoint == "rise50":
+        return rise50_design_prior(tables, provenance=provenance)
+    return safety_design_prior()
+
+
+def _check_endpoint(endpoint: str) -> None:
+    if endpoint not in ENDPOINTS:
+        raise InputError(f"unknown endpoint {endpoint!r}", column="endpoint",
+                         hint=f"one of {', '.join(ENDPOINTS)}")
+
+
+@dataclass
+class SampleSizeResult:
+    """The assurance (or power) curve over total sample sizes and the recommended n.
+
+    ``curve`` columns: ``n_total, n_treat, n_control, assurance, mcse, power_at_point,
+    p_benefit`` (``mcse`` is 0 where exact). ``recommended_n`` is the smallest ``n_total`` of
+    the grid whose ``metric`` column reaches ``target``, or ``None`` (then ``note`` says why).
+    """
+
+    curve: pd.DataFrame
+    recommended_n: int | None
+    target: float
+    metric: str
+    endpoint: str
+    design_prior: str
+    design_prior_source: str
+    rule: str
+    assumptions: tuple[str, ...] = ()
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """One row: endpoint, design_prior, target, metric, recommended_n, rule, source."""
+        return pd.DataFrame([{
+            "endpoint": self.endpoint, "design_prior": self.design_prior,
+            "metric": self.metric, "target": self.target, "recommended_n": self.recommended_n,
+            "rule": self.rule, "design_prior_source": self.design_prior_source,
+            "assumptions": " | ".join(self.assumptions), "note": self.note,
+        }])
+
+
+def _split(n_total: int, allocation: float) -> tuple[int, int]:
+    n_t = round(n_total * allocation / (1 + allocation))
+    return max(n_t, 1), max(n_total - n_t, 1)
+
+
+def sample_size(endpoint: Endpoint = "mortality", design_prior: DesignPrior | None = None, *,
+                rule: Rule | OneSampleRule | None = None, analysis_priors=None,
+                target: float = 0.8, metric: Literal["assurance", "power"] = "assurance",
+                allocation: float = 1.0, n_grid=None, n_max: int | None = None,
+                n_sim: int = 20000, seed: int = DEFAULT_SEED,
+                engine: Literal["numpy", "jax", "rao-blackwell"] = "rao-blackwell",
+                tables: str | Path | None = None, provenance: str = "real") -> SampleSizeResult:
+    """Assurance (and power at the design prior's centre) versus total sample size.
+
+    Parameters
+    ----------
+    endpoint
+        One of ``mortality, infection, rise50, alc, safety``.
+    design_prior
+        A design prior; default: the endpoint's preset (:func:`default_design_prior`).
+    rule, analysis_priors
+        The final analysis; defaults: :func:`default_rule`, :func:`default_analysis_priors`.
+    target, metric
+        Smallest n with ``metric`` ("assurance" or "power") ≥ ``target`` is recommended.
+    allocation
+        Treatment : control ratio (2.0 = 2:1).
+    n_grid, n_max
+        Total sample sizes to evaluate (default: 20 even values up to ``n_max``).
+    n_sim, seed, engine
+        Monte Carlo budget; binary endpoints use the Rao-Blackwellised estimator
+        ("rao-blackwell", default) or full trial simulation ("jax" / "numpy" engines).
+
+    Examples
+    --------
+    >>> res = sample_size("alc", n_grid=[6, 12, 24], n_sim=2000, seed=1)
+    >>> list(res.curve.columns[:5])
+    ['n_total', 'n_treat', 'n_control', 'assurance', 'mcse']
+    >>> res.recommended_n in (6, 12, 24, None)
+    True
+    """
+    _check_endpoint(endpoint)
+    if not 0 < target < 1:
+        raise InputError(f"target must be in (0, 1), got {target}", column="target")
+    if not allocation > 0:
+        raise InputError(f"allocation must be > 0, got {allocation}", column="allocation")
+    if metric not in ("assurance", "power"):
+        raise InputError(f"unknown metric {metric!r}", column="metric",
+                         hint="'assurance' or 'power'")
+    dp = design_prior if design_prior is not None else default_design_prior(
+        endpoint, tables, provenance=provenance)
+    rule = rule if rule is not None else default_rule(endpoint)
+    if n_grid is None:
+        n_max = int(n_max or DEFAULT_N_MAX[endpoint])
+        lo = 4 if endpoint in ("alc", "safety", "rise50") else 20
+        n_grid = np.unique(np.linspace(lo, max(n_max, lo + 2), 20).round().astype(int) // 2 * 2)
+    n_grid = [int(n) for n in n_grid]
+    if any(n < 2 for n in n_grid):
+        raise InputError("every total sample size must be >= 2", column="n_grid")
+
+    rows = []
+    if endpoint == "safety" or isinstance(dp, SingleArmDesignPrior):
+        if not isinstance(dp, SingleArmDesignPrior) or not isinstance(rule, OneSampleRule):
+            raise InputError("the safety endpoint needs a single-arm design prior and rule",
+                             column="design_prior")
+        prior = (analysis_priors or default_analysis_priors("safety"))[0]
+        point = SingleArmDesignPrior(rate=dp.point())
+        for n in n_grid:
+            rows.append({"n_total": n, "n_treat": n, "n_control": 0,
+                         "assurance": assurance_single_arm(rule, prior, n, dp), "mcse": 0.0,
+                         "power_at_point": assurance_single_arm(rule, prior, n, point),
+                         "p_benefit": float(dp.rate.sf(rule.threshold))
+                         if isinstance(dp.rate, BetaMix) else float(dp.rate > rule.threshold)})
+    elif isinstance(dp, NormalDesignPrior):
+        p1, p2 = analysis_priors or default_analysis_priors("alc", dp.sigma)
+        for n in n_grid:
+            n_t, n_c = _split(n, allocation)
+            d = NormalDesign(rule, p1, p2, n_t, n_c, dp.sigma)
+            res = assurance(d, dp, n_draws=n_sim, seed=seed)
+            rows.append({"n_total": n, "n_treat": n_t, "n_control": n_c,
+                         "assurance": res.assurance, "mcse": res.mcse,
+                         "power_at_point": res.power_at_point, "p_benefit": res.p_benefit})
+    elif isinstance(dp, BinaryDesignPrior):
+        p1, p2 = analysis_priors or default_analysis_priors(endpoint)
+        designs = [BinaryDesign(rule, p1, p2, *_split(n, allocation)) for n in n_grid]
+        if engine in ("jax", "numpy"):
+            sim = simulate_binary(designs, dp, n_sim, seed, engine=engine)
+            ass, mcse = sim.success, sim.mcse
+        elif engine == "rao-blackwell":
+            out = [assurance(d, dp, n_draws=n_sim, seed=seed) for d in designs]
+            ass = np.array([o.assurance for o in out])
+            mcse = np.array([o.mcse for o in out])
+        else:
+            raise InputError(f"unknown engine {engine!r}", column="engine",
+                             hint="'rao-blackwell', 'jax' or 'numpy'")
+        pt, pc = dp.point()
+        from ..seeds import rng as _rng
+
+        t, c = dp.sample(_rng(seed, "design.p_benefit"), n_sim)
+        sign = -1 if isinstance(rule, BayesRule) and all(
+            cr.lower_tail for cr in rule.criteria) else (
+            -1 if getattr(rule, "alternative", "greater") == "less" else 1)
+        benefit = float(np.mean(np.sign(t - c) == sign))
+        for n, d, a, m in zip(n_grid, designs, ass, mcse, strict=True):
+            rows.append({"n_total": n, "n_treat": d.n1, "n_control": d.n2,
+                         "assurance": float(a), "mcse": float(m),
+                         "power_at_point": float(d.oc(pt, pc)), "p_benefit": benefit})
+    else:
+        raise InputError(f"unsupported design prior {type(dp).__name__}", column="design_prior")
+
+    curve = pd.DataFrame(rows)
+    col = "assurance" if metric == "assurance" else "power_at_point"
+    reached = curve[curve[col] >= target]
+    rec = int(reached["n_total"].iloc[0]) if len(reached) else None
+    note = ""
+    if rec is None:
+        note = (f"{metric} never reaches {target:g} on the grid (max "
+                f"{curve[col].max():.3f}; n up to {curve['n_total'].max()})")
+        if metric == "assurance" and curve["p_benefit"].iloc[0] < target:
+            note += (f"; the design prior gives only P(benefit) = "
+                     f"{curve['p_benefit'].iloc[0]:.3f} < target, so no n can reach it")
+    return SampleSizeResult(
+        curve=curve, recommended_n=rec, target=target, metric=metric, endpoint=endpoint,
+        design_prior=dp.label, design_prior_source=dp.source, rule=rule.describe(),
+        assumptions=tuple(dp.assumptions), note=note,
+        extra={"allocation": allocation, "n_sim": n_sim, "engine": engine, "seed": seed},
+    )

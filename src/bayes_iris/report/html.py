@@ -1,0 +1,242 @@
+"""Safe HTML fragments for the report: tables, figures, banners and boxes.
+
+Everything a user can influence (patient IDs, site names, AE terms, trial names, error messages)
+is escaped here, in one place, so that a ``<script>`` in a site name renders as text. Figures are
+embedded as base64 PNG data URIs: the report never refers to an external file or URL.
+
+Every fragment carries inline styles as well as CSS classes, so that it stays legible (and the
+SYNTHETIC banner stays red) whichever stylesheet the renderer applies.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+_BOX_STYLES = {
+    "error": ("#b00020", "#fdecee"),
+    "warning": ("#8a5a00", "#fff4e0"),
+    "unavailable": ("#5f6368", "#f1f3f4"),
+    "info": ("#0b5394", "#eaf2fb"),
+    "ok": ("#1e6b35", "#e9f5ec"),
+}
+
+
+class HTMLFragment(str):
+    """A string of trusted HTML that Jupyter and Quarto display as HTML (``_repr_html_``).
+
+    Build it only from the helpers in this module, which escape their inputs.
+
+    Examples
+    --------
+    >>> frag = HTMLFragment("<p>hi</p>")
+    >>> frag._repr_html_()
+    '<p>hi</p>'
+    """
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+    def __add__(self, other: str) -> HTMLFragment:  # keeps the type when fragments are joined
+        return HTMLFragment(str.__add__(self, other))
+
+
+def esc(value: object) -> str:
+    """Escape any value for HTML text or attribute context (quotes included).
+
+    Examples
+    --------
+    >>> esc("<script>alert(1)</script>")
+    '&lt;script&gt;alert(1)&lt;/script&gt;'
+    """
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def join(*fragments: str | None) -> HTMLFragment:
+    """Concatenate fragments (``None`` entries are skipped)."""
+    return HTMLFragment("".join(f for f in fragments if f))
+
+
+def box(kind: str, title: str, body: str | Sequence[str] = "") -> HTMLFragment:
+    """A coloured call-out box; ``kind`` is "error", "warning", "unavailable", "info" or "ok".
+
+    ``title`` and ``body`` are plain text (escaped); a sequence body becomes a bullet list.
+
+    Examples
+    --------
+    >>> "not available" in box("unavailable", "not available: step 02 has not run")
+    True
+    >>> "&lt;b&gt;" in box("warning", "x", "<b>")
+    True
+    """
+    fg, bg = _BOX_STYLES.get(kind, _BOX_STYLES["info"])
+    if isinstance(body, str):
+        inner = f"<div>{esc(body)}</div>" if body else ""
+    else:
+        items = "".join(f"<li>{esc(b)}</li>" for b in body)
+        inner = f"<ul style='margin:0.3em 0 0 1.2em;padding:0'>{items}</ul>" if items else ""
+    return HTMLFragment(
+        f"<div class='bi-box bi-{esc(kind)}' role='note' style='border-left:6px solid {fg};"
+        f"background:{bg};color:#202124;padding:0.6em 0.9em;margin:0.8em 0;border-radius:3px'>"
+        f"<strong style='color:{fg}'>{esc(title)}</strong>{inner}</div>"
+    )
+
+
+def banner(label: str, kind: str) -> HTMLFragment:
+    """The provenance banner; red and bold for synthetic data.
+
+    Examples
+    --------
+    >>> "SYNTHETIC" in banner("SYNTHETIC DATA — x", "synthetic")
+    True
+    """
+    if kind == "synthetic":
+        fg, bg, head = "#ffffff", "#b00020", "SYNTHETIC DATA"
+    elif kind == "real":
+        fg, bg, head = "#202124", "#e8eaed", "Real patient-level data"
+    else:
+        fg, bg, head = "#202124", "#fff4e0", "Provenance unknown"
+    rest = label.removeprefix(head).lstrip(" —-:") if label.startswith(head) else label
+    return HTMLFragment(
+        f"<div class='bi-banner bi-banner-{esc(kind)}' role='alert' style='background:{bg};"
+        f"color:{fg};padding:0.55em 1em;margin:0.6em 0 1em 0;border-radius:3px;font-weight:bold'>"
+        f"<span style='font-size:1.1em;letter-spacing:0.04em'>{esc(head)}</span>"
+        f"<span style='font-weight:normal'> — {esc(rest)}</span></div>"
+    )
+
+
+def _format_cell(value: object, column: str, digits: int) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        if math.isnan(v):
+            return "–"
+        if math.isinf(v):
+            return "∞" if v > 0 else "−∞"
+        name = column.lower()
+        if name.startswith(("p_", "prob", "pos", "assurance", "power")) or name in {
+            "p", "p_benefit", "p_harm", "type1", "type_i_error",
+        }:
+            return f"{v:.{max(digits, 3)}f}"
+        if v.is_integer() and abs(v) < 1e15:
+            return f"{int(v)}"
+        if abs(v) >= 10 ** digits:
+            return f"{v:,.0f}"
+        return f"{v:.{digits}g}"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    try:
+        if pd.isna(value):  # type: ignore[arg-type]
+            return "–"
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def table(
+    df: pd.DataFrame,
+    *,
+    caption: str | None = None,
+    digits: int = 3,
+    max_rows: int | None = 60,
+    highlight: Mapping[str, Sequence[str]] | None = None,
+) -> HTMLFragment:
+    """Render ``df`` as an HTML table with every header and cell escaped.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The rows to show (index not shown).
+    caption : str, optional
+        Plain-text caption.
+    digits : int
+        Significant digits of floats (probability-like columns get ``max(digits, 3)`` decimals).
+    max_rows : int or None
+        Show at most this many rows and say how many were left out.
+    highlight : mapping, optional
+        ``{column: values}``: rows whose ``column`` is in ``values`` are shaded as warnings.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out = table(pd.DataFrame({"site": ["<script>alert(1)</script>"], "n": [3]}))
+    >>> "<script>" in out, "&lt;script&gt;" in out
+    (False, True)
+    """
+    shown = df if max_rows is None else df.head(max_rows)
+    head = "".join(f"<th>{esc(c)}</th>" for c in shown.columns)
+    flagged: set[int] = set()
+    for col, values in (highlight or {}).items():
+        if col in shown.columns:
+            bad = {str(v) for v in values}
+            flagged |= {i for i, v in enumerate(shown[col].astype(str)) if v in bad}
+    rows = []
+    for i, rec in enumerate(shown.itertuples(index=False, name=None)):
+        cells = "".join(
+            f"<td>{esc(_format_cell(v, str(c), digits))}</td>"
+            for v, c in zip(rec, shown.columns, strict=True)
+        )
+        style = " class='bi-flag' style='background:#fff4e0'" if i in flagged else ""
+        rows.append(f"<tr{style}>{cells}</tr>")
+    cap = (f"<div class='bi-caption' style='font-weight:600;margin:0.8em 0 0.2em 0'>"
+           f"{esc(caption)}</div>" if caption else "")
+    more = ""
+    if max_rows is not None and len(df) > max_rows:
+        more = (f"<p class='bi-note' style='font-size:0.85em;color:#5f6368'>Showing {max_rows} of "
+                f"{len(df)} rows.</p>")
+    return HTMLFragment(
+        f"{cap}<div class='bi-table-wrap' style='overflow-x:auto'>"
+        "<table class='bi-table' style='border-collapse:collapse;font-size:0.88em;margin:0.2em 0'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}"
+    )
+
+
+def figure(path: str | Path, *, caption: str | None = None, alt: str | None = None) -> HTMLFragment:
+    """Embed a PNG file as a base64 data URI inside a ``<figure>``.
+
+    Raises ``ValueError`` when the file is not a PNG (the report never links to files).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "f.png"
+    >>> fig, ax = plt.subplots(); fig.savefig(p); plt.close(fig)
+    >>> figure(p, caption="A plot").count("data:image/png;base64,")
+    1
+    """
+    data = Path(path).read_bytes()
+    if not data.startswith(PNG_MAGIC):
+        raise ValueError(f"{path} is not a PNG file")
+    b64 = base64.b64encode(data).decode("ascii")
+    cap = f"<figcaption style='font-size:0.9em;color:#3c4043'>{esc(caption)}</figcaption>" if caption else ""
+    return HTMLFragment(
+        "<figure class='bi-figure' style='margin:0.8em 0'>"
+        f"<img src='data:image/png;base64,{b64}' alt='{esc(alt or caption or Path(path).stem)}' "
+        f"style='max-width:100%;height:auto'/>{cap}</figure>"
+    )
+
+
+def details(summary: str, body: str) -> HTMLFragment:
+    """A collapsed ``<details>`` block; ``summary`` is plain text, ``body`` a trusted fragment.
+
+    Examples
+    --------
+    >>> details("<x>", "<p>y</p>").startswith("<details")
+    True
+    """
+    return HTMLFragment(
+        "<details class='bi-details' style='margin:0.8em 0'>"
+        f"<summary style='font-weight:600;cursor:pointer'>{esc(summary)}</summary>{body}</details>"
+    )
