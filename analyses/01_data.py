@@ -58,8 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     fig = plot_observed_trajectories(long, marker="alc", dosing_end_day=trial.meta.dosing_end_day)
     outputs.append(results.write_figure("observed_alc", fig))
     plt.close(fig)
-    results.record_step(STEP, outputs=outputs, seed=args.seed, inputs_hash=_inputs_hash(trial),
-                        extra={"provenance_label": trial.provenance_label})
+    results.record_step(
+        STEP,
+        outputs=outputs,
+        seed=args.seed,
+        inputs_hash=_inputs_hash(trial),
+        extra={"provenance_label": trial.provenance_label},
+    )
     print(f"{trial.provenance_label}\n{len(outputs)} artefacts written to {results.root}")
     return 0
 

@@ -22,16 +22,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from bayes_iris.artifacts import ResultsDir, default_results_dir, script_parser  # noqa: E402
-from bayes_iris.cli import print_input_error  # noqa: E402
-from bayes_iris.errors import ConvergenceError, InputError  # noqa: E402
-from bayes_iris.models import adverse_events as AE  # noqa: E402
-from bayes_iris.models.binary import compare_two_arms  # noqa: E402
-from bayes_iris.plots.safety import plot_ae_forest, plot_ae_shrinkage, plot_two_arm  # noqa: E402
+from bayes_iris.artifacts import ResultsDir, default_results_dir, script_parser
+from bayes_iris.cli import print_input_error
+from bayes_iris.errors import ConvergenceError, InputError
+from bayes_iris.models import adverse_events as AE
+from bayes_iris.models.binary import compare_two_arms
+from bayes_iris.plots.safety import plot_ae_forest, plot_ae_shrinkage, plot_two_arm
 
 STEP = "adverse_events"
 

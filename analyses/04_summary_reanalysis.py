@@ -21,14 +21,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from bayes_iris.artifacts import ResultsDir, default_results_dir, script_parser  # noqa: E402
-from bayes_iris.cli import print_input_error  # noqa: E402
-from bayes_iris.errors import InputError  # noqa: E402
-from bayes_iris.models import summary as S  # noqa: E402
-from bayes_iris.plots.reanalysis import plot_triplot  # noqa: E402
+from bayes_iris.artifacts import ResultsDir, default_results_dir, script_parser
+from bayes_iris.cli import print_input_error
+from bayes_iris.errors import InputError
+from bayes_iris.models import summary as S
+from bayes_iris.plots.reanalysis import plot_triplot
 
 STEP = "summary_reanalysis"
 TRIPLOT_CASES = ("sepsis_mortality", "sepsis_secondary_infection")

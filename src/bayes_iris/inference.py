@@ -331,20 +331,35 @@ def warn_diagnostics(name: str, diag: Diagnostics, *, strict: bool = False) -> N
 # sampling backends
 # --------------------------------------------------------------------------------------------
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_COMPILED_BY_KEY: dict[str, Any] = {}
+_MAX_COMPILED = 8
 
 
 def _shared_values(model) -> dict[str, np.ndarray]:
     return {v.name: np.asarray(v.get_value()) for v in model.data_vars}
 
 
-def _sample_nutpie(model, config: SamplerConfig) -> xr.DataTree:
+def _compiled_nutpie(model, compile_key: str | None):
+    import nutpie
+
+    compiled = _COMPILED.get(model)
+    if compiled is None and compile_key is not None:
+        compiled = _COMPILED_BY_KEY.get(compile_key)
+    if compiled is None:
+        compiled = nutpie.compile_pymc_model(model, backend="numba")
+        if compile_key is not None:
+            while len(_COMPILED_BY_KEY) >= _MAX_COMPILED:
+                _COMPILED_BY_KEY.pop(next(iter(_COMPILED_BY_KEY)))
+            _COMPILED_BY_KEY[compile_key] = compiled
+    _COMPILED[model] = compiled
+    return compiled
+
+
+def _sample_nutpie(model, config: SamplerConfig, compile_key: str | None = None) -> xr.DataTree:
     import nutpie
     from pymc.backends.arviz import patch_nutpie_idata
 
-    compiled = _COMPILED.get(model)
-    if compiled is None:
-        compiled = nutpie.compile_pymc_model(model, backend="numba")
-        _COMPILED[model] = compiled
+    compiled = _compiled_nutpie(model, compile_key)
     known = {var.name for var in compiled.shared_var_keys}
     updates = {k: v for k, v in _shared_values(model).items() if k in known}
     if updates:
@@ -375,19 +390,26 @@ def _sample_pymc_api(model, config: SamplerConfig) -> xr.DataTree:
     )
 
 
-def sample_posterior(model, config: SamplerConfig) -> xr.DataTree:
-    """Sample ``model`` with the backend named in ``config`` (no caching, no diagnostics gate)."""
+def sample_posterior(
+    model, config: SamplerConfig, *, compile_key: str | None = None
+) -> xr.DataTree:
+    """Sample ``model`` with the backend named in ``config`` (no caching, no diagnostics gate).
+
+    ``compile_key`` (nutpie only): models built by the same code with the same structure (same
+    graph and dims; shared data and prior values may differ) share one compiled model in-process.
+    """
     import pymc as pm
 
     if config.sampler == "nutpie" and not _is_mocked(pm):
-        idata = _sample_nutpie(model, config)
+        idata = _sample_nutpie(model, config, compile_key)
     else:
         idata = _sample_pymc_api(model, config)
     if config.log_likelihood and model.observed_RVs:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             pm.compute_log_likelihood(
-                idata, model=model, extend_inferencedata=True, progressbar=False
+                idata, model=model, extend_inferencedata=True, progressbar=False,
+                backend="numba",  # the C backend's cold compile costs ~30 s here
             )
     return idata
 
@@ -444,6 +466,7 @@ def fit(
     cache_key: str | None = None,
     provenance: str | None = None,
     strict: bool = False,
+    compile_key: str | None = None,
 ) -> FitResult:
     """Sample ``model`` with ``config``, gate on diagnostics, and cache the fit as netCDF.
 
@@ -465,6 +488,9 @@ def fit(
     strict : bool
         Raise :class:`~bayes_iris.errors.ConvergenceError` when diagnostics fail (the fit is
         saved first, so a rerun does not resample).
+    compile_key : str, optional
+        Structure hash: models with the same key reuse one compiled nutpie model (see
+        :func:`sample_posterior`). Leave ``None`` unless the builder guarantees it.
 
     Examples
     --------
@@ -486,7 +512,7 @@ def fit(
             warn_diagnostics(name, diag, strict=strict)
             return FitResult(name, cached, diag, config, key, path, from_cache=True)
     t0 = time.time()
-    idata = sample_posterior(model, config)
+    idata = sample_posterior(model, config, compile_key=compile_key)
     seconds = time.time() - t0
     diag = diagnose(idata)
     idata.attrs.update(_attrs(name, key, config, provenance, diag))

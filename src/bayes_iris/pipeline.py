@@ -408,7 +408,7 @@ def run_pipeline(
         [str(root / "src"), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])])
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, disable=not progress, transient=False) as bar:
+                  console=console, disable=not progress, transient=True) as bar:
         for script in selected:
             stem = script.stem
             h = hashlib.sha256(json.dumps(run_base, sort_keys=True).encode())

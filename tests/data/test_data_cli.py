@@ -52,13 +52,16 @@ def test_validate_json(trial_dir: Path, capsys):
 
 def test_simulate_writes_valid_folder_with_truth(tmp_path: Path, capsys):
     out = tmp_path / "sim"
-    assert main(["simulate", "--seed", "4", "--out", str(out), "--n-cyt107", "6",
-                 "--n-placebo", "4"]) == 0
+    assert (
+        main(["simulate", "--seed", "4", "--out", str(out), "--n-cyt107", "6", "--n-placebo", "4"])
+        == 0
+    )
     trial = load_trial(out)
     assert trial.n_patients == 10 and trial.meta.provenance.seed == 4
     assert trial.provenance_label.startswith("SYNTHETIC")
     assert load_truth(out).alc_day29_ratio == pytest.approx(
-        simulate_trial(4, n_cyt107=6, n_placebo=4).truth.alc_day29_ratio)
+        simulate_trial(4, n_cyt107=6, n_placebo=4).truth.alc_day29_ratio
+    )
     assert "SYNTHETIC" in capsys.readouterr().out
 
 
@@ -83,13 +86,19 @@ def test_simulate_bad_sizes_exit_2_nothing_written(tmp_path: Path):
 
 def test_console_script_subprocess(trial_dir: Path):
     env = {**os.environ, "NO_COLOR": "1"}
-    ok = subprocess.run([str(BIN), "validate", str(bundled_path())], capture_output=True,
-                        text=True, env=env, timeout=120)
+    ok = subprocess.run(
+        [str(BIN), "validate", str(bundled_path())],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stderr
     assert "SYNTHETIC" in ok.stdout
     (trial_dir / "outcomes.csv").unlink()
-    bad = subprocess.run([str(BIN), "validate", str(trial_dir)], capture_output=True, text=True,
-                         env=env, timeout=120)
+    bad = subprocess.run(
+        [str(BIN), "validate", str(trial_dir)], capture_output=True, text=True, env=env, timeout=120
+    )
     assert bad.returncode == 2
     err = " ".join(bad.stderr.split())  # rich wraps long lines
     assert "missing table 'outcomes'" in err and "Traceback" not in err

@@ -28,28 +28,42 @@ from .conftest import copy_bundled, read_rows, set_cell
 
 # (file, column, kind of column)
 TARGETS = [
-    ("labs.csv", "alc", "count"), ("labs.csv", "cd4", "count"), ("labs.csv", "cd8", "count"),
-    ("labs.csv", "study_day", "day"), ("patients.csv", "age", "int"),
-    ("patients.csv", "sofa", "int"), ("adverse_events.csv", "grade", "grade"),
-    ("adverse_events.csv", "onset_day", "day"), ("outcomes.csv", "last_follow_up_day", "day"),
-    ("labs.csv", "alc_bdl", "bool"), ("adverse_events.csv", "serious", "bool"),
+    ("labs.csv", "alc", "count"),
+    ("labs.csv", "cd4", "count"),
+    ("labs.csv", "cd8", "count"),
+    ("labs.csv", "study_day", "day"),
+    ("patients.csv", "age", "int"),
+    ("patients.csv", "sofa", "int"),
+    ("adverse_events.csv", "grade", "grade"),
+    ("adverse_events.csv", "onset_day", "day"),
+    ("outcomes.csv", "last_follow_up_day", "day"),
+    ("labs.csv", "alc_bdl", "bool"),
+    ("adverse_events.csv", "serious", "bool"),
 ]
 
 NOT_A_NUMBER = st.text(alphabet="abcdefghijklmopqrsuvwxyz%#?", min_size=1, max_size=6).map(
-    lambda s: "x" + s)
+    lambda s: "x" + s
+)
 
 
 def bad_values(kind: str) -> st.SearchStrategy[str]:
     common = [NOT_A_NUMBER, st.sampled_from(["inf", "-inf", "1e400"])]
     if kind == "count":
-        return st.one_of(*common, st.floats(max_value=0, allow_nan=False,
-                                            allow_infinity=False).map(repr))
+        return st.one_of(
+            *common, st.floats(max_value=0, allow_nan=False, allow_infinity=False).map(repr)
+        )
     if kind == "day":
-        return st.one_of(*common, st.integers(max_value=-1).map(str),
-                         st.floats(0.01, 80.99).filter(lambda x: x != round(x)).map(repr))
+        return st.one_of(
+            *common,
+            st.integers(max_value=-1).map(str),
+            st.floats(0.01, 80.99).filter(lambda x: x != round(x)).map(repr),
+        )
     if kind == "int":
-        return st.one_of(*common, st.integers(max_value=-1).map(str),
-                         st.integers(min_value=200, max_value=10**6).map(str))
+        return st.one_of(
+            *common,
+            st.integers(max_value=-1).map(str),
+            st.integers(min_value=200, max_value=10**6).map(str),
+        )
     if kind == "grade":
         return st.one_of(*common, st.sampled_from(["0", "6", "2.5", "-1", "10"]))
     return st.one_of(NOT_A_NUMBER, st.sampled_from(["2", "-1", "maybe", "TRUE?"]))
@@ -63,7 +77,7 @@ def corruptions(draw):
     return file, column, value, position
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(corruptions())
 def test_any_corrupted_value_is_reported_at_its_cell(corruption):
     file, column, value, position = corruption
@@ -74,15 +88,23 @@ def test_any_corrupted_value_is_reported_at_its_cell(corruption):
         set_cell(d / file, line, column, value)
         with pytest.raises(InputError) as info:
             load_trial(d)
-    hits = [p for p in info.value.problems if p.row == line and p.column == column
-            and str(p.file).endswith(file)]
+    hits = [
+        p
+        for p in info.value.problems
+        if p.row == line and p.column == column and str(p.file).endswith(file)
+    ]
     assert hits, f"{value!r} at {file}:{line}:{column} not reported: {info.value}"
     assert all(p.hint for p in hits)
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), n_cyt107=st.integers(2, 40), n_placebo=st.integers(1, 30),
-       p_death=st.floats(0.01, 0.9), decay=st.floats(0.0, 0.4))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_cyt107=st.integers(2, 40),
+    n_placebo=st.integers(1, 30),
+    p_death=st.floats(0.01, 0.9),
+    decay=st.floats(0.0, 0.4),
+)
 def test_every_simulated_trial_is_valid(seed, n_cyt107, n_placebo, p_death, decay):
     params = SyntheticParams(p_death_90=p_death, effect_decay=decay)
     sim = simulate_trial(seed, params, n_cyt107=n_cyt107, n_placebo=n_placebo)
@@ -102,12 +124,17 @@ def test_round_trip_for_any_seed(seed):
         pd.testing.assert_frame_equal(getattr(loaded, t), getattr(sim.data, t))
 
 
-@pytest.mark.slow
 def test_generator_implements_its_model_large_trial():
     """A very large trial without selection: sample moments match the parameters of the model
     (Monte Carlo vs analytic), i.e. a trajectory model fitted to it targets the stated truth."""
-    p = SyntheticParams(entry_alc_max=1e9, p_death_90=0.01, p_labs_after_discharge=1.0,
-                        p_missed_visit=0.0, p_panel_missing=0.0, p_lost_to_follow_up=0.0)
+    p = SyntheticParams(
+        entry_alc_max=1e9,
+        p_death_90=0.01,
+        p_labs_after_discharge=1.0,
+        p_missed_visit=0.0,
+        p_panel_missing=0.0,
+        p_lost_to_follow_up=0.0,
+    )
     sim = simulate_trial(2024, p, n_cyt107=3000, n_placebo=3000)
     t, d = sim.truth, sim.data
     arm = d.patients.set_index("patient_id")["regimen"]
@@ -151,5 +178,6 @@ def test_calibration_over_1000_replicates():
             ratios.append(lf[a == "cyt107"].mean() - lf[a == "placebo"].mean())
     assert 3.0 <= math.exp(np.mean(folds)) <= 4.0
     truth = simulate_trial(0).truth.alc_day29_log_ratio
-    assert np.mean(ratios) == pytest.approx(truth, abs=3 * np.std(ratios) / math.sqrt(len(ratios))
-                                            + 0.02)
+    assert np.mean(ratios) == pytest.approx(
+        truth, abs=3 * np.std(ratios) / math.sqrt(len(ratios)) + 0.02
+    )

@@ -23,45 +23,84 @@ ROOT = Path(__file__).resolve().parents[2]
 def _tiny_trial() -> TrialData:
     """Four hand-made patients whose summaries are known by hand."""
     meta = TrialMeta(
-        name="tiny", provenance=Provenance(kind="real", source="hand-made test fixture"),
-        arms=[ArmSpec(name="placebo", label="P", regimens=["placebo"]),
-              ArmSpec(name="cyt107", label="C", regimens=["weekly", "twice_weekly"])],
-        visit_schedule=[0, 7, 29, 90], dosing_end_day=28, follow_up_days=90)
-    patients = pd.DataFrame({
-        "patient_id": ["a", "b", "c", "d"], "arm": ["placebo", "placebo", "cyt107", "cyt107"],
-        "regimen": ["placebo", "placebo", "weekly", "twice_weekly"], "site": "s",
-        "country": ["US", "FR", "FR", "FR"], "age": [40, 50, 60, 70], "sex": ["F", "M", "M", "M"],
-        "sofa": [5, 9, 7, 11], "apache2": [20, 22, 24, 26], "route": "IM",
-    })
-    labs = pd.DataFrame({
-        "patient_id": ["a", "a", "b", "c", "c", "c", "d", "d"],
-        "study_day": [0, 29, 0, 0, 29, 90, 0, 7],
-        "alc": [300.0, 450.0, 500.0, 400.0, 1400.0, 1200.0, 600.0, 900.0],
-    })
-    ae = pd.DataFrame({"patient_id": ["c"], "soc": ["Cardiac disorders"],
-                       "term": ["Atrial fibrillation"], "grade": [2], "serious": [False],
-                       "onset_day": [3]})
-    outcomes = pd.DataFrame({
-        "patient_id": ["a", "b", "c", "d"],
-        "death_day": [None, 12, None, None], "last_follow_up_day": [90, 12, 90, 40],
-        "secondary_infection_day": [None, None, None, None],
-        "icu_discharge_day": [10, None, 15, 20],
-    })
+        name="tiny",
+        provenance=Provenance(kind="real", source="hand-made test fixture"),
+        arms=[
+            ArmSpec(name="placebo", label="P", regimens=["placebo"]),
+            ArmSpec(name="cyt107", label="C", regimens=["weekly", "twice_weekly"]),
+        ],
+        visit_schedule=[0, 7, 29, 90],
+        dosing_end_day=28,
+        follow_up_days=90,
+    )
+    patients = pd.DataFrame(
+        {
+            "patient_id": ["a", "b", "c", "d"],
+            "arm": ["placebo", "placebo", "cyt107", "cyt107"],
+            "regimen": ["placebo", "placebo", "weekly", "twice_weekly"],
+            "site": "s",
+            "country": ["US", "FR", "FR", "FR"],
+            "age": [40, 50, 60, 70],
+            "sex": ["F", "M", "M", "M"],
+            "sofa": [5, 9, 7, 11],
+            "apache2": [20, 22, 24, 26],
+            "route": "IM",
+        }
+    )
+    labs = pd.DataFrame(
+        {
+            "patient_id": ["a", "a", "b", "c", "c", "c", "d", "d"],
+            "study_day": [0, 29, 0, 0, 29, 90, 0, 7],
+            "alc": [300.0, 450.0, 500.0, 400.0, 1400.0, 1200.0, 600.0, 900.0],
+        }
+    )
+    ae = pd.DataFrame(
+        {
+            "patient_id": ["c"],
+            "soc": ["Cardiac disorders"],
+            "term": ["Atrial fibrillation"],
+            "grade": [2],
+            "serious": [False],
+            "onset_day": [3],
+        }
+    )
+    outcomes = pd.DataFrame(
+        {
+            "patient_id": ["a", "b", "c", "d"],
+            "death_day": [None, 12, None, None],
+            "last_follow_up_day": [90, 12, 90, 40],
+            "secondary_infection_day": [None, None, None, None],
+            "icu_discharge_day": [10, None, 15, 20],
+        }
+    )
     from bayes_iris.data import validate_data
 
-    return validate_data(TrialData(meta=meta, patients=patients, labs=labs, adverse_events=ae,
-                                   outcomes=outcomes))
+    return validate_data(
+        TrialData(meta=meta, patients=patients, labs=labs, adverse_events=ae, outcomes=outcomes)
+    )
 
 
 def test_consort_counts_by_hand():
     t = consort_table(_tiny_trial()).set_index(["arm", "regimen"])
     p = t.loc[("placebo", "all")]
-    assert (p["randomised"], p["died"], p["died_by_day29"], p["labs_day29"],
-            p["labs_last_visit"], p["lost_to_follow_up"]) == (2, 1, 1, 1, 0, 0)
+    assert (
+        p["randomised"],
+        p["died"],
+        p["died_by_day29"],
+        p["labs_day29"],
+        p["labs_last_visit"],
+        p["lost_to_follow_up"],
+    ) == (2, 1, 1, 1, 0, 0)
     c = t.loc[("cyt107", "all")]
-    assert (c["randomised"], c["died"], c["labs_day29"], c["labs_last_visit"],
-            c["lost_to_follow_up"], c["completed_follow_up"], c["icu_discharged"]) == (
-        2, 0, 1, 1, 1, 1, 2)
+    assert (
+        c["randomised"],
+        c["died"],
+        c["labs_day29"],
+        c["labs_last_visit"],
+        c["lost_to_follow_up"],
+        c["completed_follow_up"],
+        c["icu_discharged"],
+    ) == (2, 0, 1, 1, 1, 1, 2)
     assert t.loc[("cyt107", "weekly"), "labs_last_visit"] == 1
     assert t.loc[("cyt107", "twice_weekly"), "lost_to_follow_up"] == 1
 
@@ -97,8 +136,15 @@ def test_overview_and_labs_long():
     assert sum(r["lab_rows"] for r in ov["by_regimen"]) == len(trial.labs)
     long = labs_long(trial)
     assert len(long) == int(trial.labs[["alc", "cd4", "cd8"]].notna().sum().sum())
-    assert set(long.columns) >= {"patient_id", "arm", "regimen", "study_day", "marker", "value",
-                                 "bdl"}
+    assert set(long.columns) >= {
+        "patient_id",
+        "arm",
+        "regimen",
+        "study_day",
+        "marker",
+        "value",
+        "bdl",
+    }
 
 
 def _run_step(argv: list[str]) -> int:
@@ -151,8 +197,10 @@ def test_published_facts_match_sources():
     assert (pub.IRIS7_ARMS.cyt107, pub.IRIS7_ARMS.placebo, pub.IRIS7_ARMS.total) == (17, 10, 27)
     assert (pub.IRIS7_CD_ARMS.cyt107, pub.IRIS7_CD_ARMS.placebo) == (15, 6)
     ranges = {f.trial: (f.low, f.high, f.reference, f.level) for f in pub.FOLD_RANGES}
-    assert ranges == {"IRIS-7": (3.0, 4.0, "baseline", "A"),
-                      "IRIS-7-C&D": (2.0, 3.0, "placebo", "A")}
+    assert ranges == {
+        "IRIS-7": (3.0, 4.0, "baseline", "A"),
+        "IRIS-7-C&D": (2.0, 3.0, "placebo", "A"),
+    }
     e = pub.FEVER_RESPIRATORY_DISTRESS
     assert (e.events_cyt107, e.n_cyt107, e.events_placebo, e.n_placebo) == (3, 15, 0, 6)
     assert pub.ENTRY_ALC_MAX.value == 900 and pub.DOSING_WEEKS.value == 4
@@ -163,9 +211,14 @@ def test_published_facts_match_sources():
 def test_meta_analysis_rows():
     m = pub.meta_analysis_table()
     assert len(m) == 8
-    got = {(r.population, r.outcome, r.time if isinstance(r.time, str) else None):
-           (r.estimate, r.lower, r.upper)
-           for r in m.itertuples()}
+    got = {
+        (r.population, r.outcome, r.time if isinstance(r.time, str) else None): (
+            r.estimate,
+            r.lower,
+            r.upper,
+        )
+        for r in m.itertuples()
+    }
     assert got[("sepsis", "ALC", "3 weeks")] == (1.33, 0.29, 2.38)
     assert got[("sepsis", "ALC", "4 weeks")] == (1.14, 0.02, 2.25)
     assert got[("sepsis", "CD4+ T cells", "3 weeks")] == (0.56, 0.08, 1.05)
@@ -186,3 +239,14 @@ def test_published_table_is_cited():
     assert len(t) >= 8 + 4 + 2 + 2 + 6
     with pytest.raises(AttributeError):
         pub.IRIS7_ARMS.cyt107 = 18  # frozen
+
+
+def test_docs_generated_sections_are_up_to_date():
+    """docs/trial-data.md and docs/synthetic-trial.md hold the current column and parameter tables
+    (regenerate with `python -m bayes_iris.data.docs docs`)."""
+    from bayes_iris.data.docs import render
+
+    for name in ("trial-data.md", "synthetic-trial.md"):
+        text = (ROOT / "docs" / name).read_text(encoding="utf-8")
+        assert "<!-- BEGIN generated:" in text
+        assert render(text) == text, f"docs/{name} is stale"

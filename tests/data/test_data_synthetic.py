@@ -41,8 +41,9 @@ TABLES = ("patients", "labs", "adverse_events", "outcomes")
 
 def _frames_equal(a, b) -> None:
     for t in TABLES:
-        pd.testing.assert_frame_equal(getattr(a, t), getattr(b, t), check_exact=False, rtol=0,
-                                      atol=1e-9)
+        pd.testing.assert_frame_equal(
+            getattr(a, t), getattr(b, t), check_exact=False, rtol=0, atol=1e-9
+        )
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +116,10 @@ def test_simulate_write_validate_load_round_trip(tmp_path: Path):
 def test_other_sizes_and_bad_sizes():
     sim = simulate_trial(5, n_cyt107=4, n_placebo=3)
     assert sim.data.patients["regimen"].value_counts().to_dict() == {
-        "placebo": 3, "weekly": 2, "twice_weekly": 2}
+        "placebo": 3,
+        "weekly": 2,
+        "twice_weekly": 2,
+    }
     for bad in ({"n_cyt107": 1}, {"n_placebo": 0}, {"n_cyt107": 2.5}):
         with pytest.raises(InputError):
             simulate_trial(1, **bad)
@@ -177,7 +181,8 @@ def test_truth_estimands_table_agrees_with_functions():
     for rec in t.estimands.to_dict(orient="records"):
         assert rec["gm_ratio"] == pytest.approx(t.gm_ratio(rec["marker"], rec["day"]), rel=1e-9)
         assert rec["fold_cyt107"] == pytest.approx(
-            t.fold_from_baseline(rec["marker"], rec["day"], "cyt107"), rel=1e-9)
+            t.fold_from_baseline(rec["marker"], rec["day"], "cyt107"), rel=1e-9
+        )
     assert t.alc_day29_ratio == pytest.approx(math.exp(t.alc_day29_log_ratio))
 
 
@@ -189,7 +194,8 @@ def test_truth_ae_table_is_the_generator_model():
         row = ae.loc[spec.term]
         logit = lambda q: math.log(q / (1 - q))  # noqa: E731
         assert logit(row["p_cyt107"]) - logit(row["p_placebo"]) == pytest.approx(
-            spec.log_odds_ratio, abs=1e-9)
+            spec.log_odds_ratio, abs=1e-9
+        )
     real = ae[ae["log_odds_ratio"] != 0]
     assert 1 <= len(real) <= 2 and (real["log_odds_ratio"] > 0).all()
     assert ae.loc["Cytokine release syndrome", "log_odds_ratio"] == 0.0
@@ -277,8 +283,13 @@ def test_no_cytokine_storm_signal(replicates):
     df = pd.DataFrame(rows)
     excess = df["cyt107"].mean() - df["placebo"].mean()
     assert abs(excess) < 0.06
-    crs = [((s.data.adverse_events["term"] == "Cytokine release syndrome")
-            & (s.data.adverse_events["grade"] >= 3)).sum() for s in replicates]
+    crs = [
+        (
+            (s.data.adverse_events["term"] == "Cytokine release syndrome")
+            & (s.data.adverse_events["grade"] >= 3)
+        ).sum()
+        for s in replicates
+    ]
     assert np.mean(crs) < 0.1
 
 
@@ -307,8 +318,11 @@ def test_follow_up_ends_at_death_and_some_discharges(replicates):
         dd = out["death_day"]
         died_labs_after += int((last_lab[dd.dropna().index] > dd.dropna()).sum())
         deaths.append(dd.notna().mean())
-        alive = out[out["death_day"].isna() & out["icu_discharge_day"].notna()
-                    & (out["last_follow_up_day"] == 90)]
+        alive = out[
+            out["death_day"].isna()
+            & out["icu_discharge_day"].notna()
+            & (out["last_follow_up_day"] == 90)
+        ]
         if (last_lab[alive.index] <= alive["icu_discharge_day"]).any():
             any_discharge_truncation = True
     assert died_labs_after == 0
@@ -319,9 +333,16 @@ def test_follow_up_ends_at_death_and_some_discharges(replicates):
 def test_realised_patient_effects_are_recoverable_from_noise_free_means():
     """With residual noise, selection and missingness switched off, the data equal the model's
     mean exactly: the trajectory formula in the docstring is what the generator computes."""
-    p = SyntheticParams(sd_residual={"alc": 1e-9, "cd4": 1e-9, "cd8": 1e-9}, residual_df=1e6,
-                        p_missed_visit=0.0, p_panel_missing=0.0, p_labs_after_discharge=1.0,
-                        p_death_90=1e-6, p_lost_to_follow_up=0.0, entry_alc_max=1e9)
+    p = SyntheticParams(
+        sd_residual={"alc": 1e-9, "cd4": 1e-9, "cd8": 1e-9},
+        residual_df=1e6,
+        p_missed_visit=0.0,
+        p_panel_missing=0.0,
+        p_labs_after_discharge=1.0,
+        p_death_90=1e-6,
+        p_lost_to_follow_up=0.0,
+        entry_alc_max=1e9,
+    )
     sim = simulate_trial(3, p)
     t = sim.truth
     pe = t.patient_effects.set_index("patient_id")
@@ -333,6 +354,10 @@ def test_realised_patient_effects_are_recoverable_from_noise_free_means():
         reg = pats.loc[pid, "regimen"]
         for m in LAB_MARKERS:
             r1, _ = ramp_basis(day, 28)
-            expected = (t.log_mean(reg, m, day) + pe.loc[pid, f"intercept_{m}"]
-                        + se.loc[pats.loc[pid, "site"], m] + pe.loc[pid, f"slope_{m}"] * r1)
+            expected = (
+                t.log_mean(reg, m, day)
+                + pe.loc[pid, f"intercept_{m}"]
+                + se.loc[pats.loc[pid, "site"], m]
+                + pe.loc[pid, f"slope_{m}"] * r1
+            )
             assert math.log(rec[m]) == pytest.approx(expected, abs=0.002)  # 0.1-cell rounding

@@ -23,16 +23,21 @@ def _problems(folder: Path, **kwargs) -> list[Problem]:
     return info.value.problems
 
 
-def _find(problems: list[Problem], file: str | None, row: int | None, column: str | None,
-          text: str) -> Problem:
+def _find(
+    problems: list[Problem], file: str | None, row: int | None, column: str | None, text: str
+) -> Problem:
     for p in problems:
-        if ((file is None or (p.file is not None and Path(str(p.file)).name == file))
-                and (row is None or p.row == row) and (column is None or p.column == column)
-                and text in p.message):
+        if (
+            (file is None or (p.file is not None and Path(str(p.file)).name == file))
+            and (row is None or p.row == row)
+            and (column is None or p.column == column)
+            and text in p.message
+        ):
             assert p.hint, f"problem without a hint: {p}"
             return p
-    raise AssertionError(f"no problem ({file}, {row}, {column}, {text!r}) among:\n"
-                         + "\n".join(map(str, problems)))
+    raise AssertionError(
+        f"no problem ({file}, {row}, {column}, {text!r}) among:\n" + "\n".join(map(str, problems))
+    )
 
 
 def _dead_patient(folder: Path) -> tuple[str, int]:
@@ -93,8 +98,11 @@ def c_semicolon(d: Path) -> Expected:
 def c_latin1(d: Path) -> Expected:
     p = d / "patients.csv"
     lines = p.read_bytes().split(b"\n")
-    lines[4] = lines[4].replace(b"US-", "Hôp-".encode("latin-1"), 1).replace(
-        b"FR-", "Hôp-".encode("latin-1"), 1)
+    lines[4] = (
+        lines[4]
+        .replace(b"US-", "Hôp-".encode("latin-1"), 1)
+        .replace(b"FR-", "Hôp-".encode("latin-1"), 1)
+    )
     p.write_bytes(b"\n".join(lines))
     return "patients.csv", 5, None, "not UTF-8"
 
@@ -103,7 +111,7 @@ def c_missing_required_column(d: Path) -> Expected:
     p = d / "patients.csv"
     rows = read_rows(p)
     k = rows[0].index("arm")
-    write_rows(p, [r[:k] + r[k + 1:] for r in rows])
+    write_rows(p, [r[:k] + r[k + 1 :] for r in rows])
     return "patients.csv", 1, "arm", "missing required column"
 
 
@@ -264,8 +272,9 @@ def c_ae_after_death(d: Path) -> Expected:
     pid, death = _dead_patient(d)
     p = d / "adverse_events.csv"
     rows = read_rows(p)
-    rows.append([pid, "Cardiac disorders", "Atrial fibrillation", "2", "false", str(death + 3),
-                 "false"])
+    rows.append(
+        [pid, "Cardiac disorders", "Atrial fibrillation", "2", "false", str(death + 3), "false"]
+    )
     write_rows(p, rows)
     return "adverse_events.csv", len(rows), "onset_day", "after death"
 
@@ -314,8 +323,10 @@ def c_no_baseline(d: Path) -> Expected:
 
 def c_bad_yaml(d: Path) -> Expected:
     p = d / "trial.yaml"
-    p.write_text(p.read_text(encoding="utf-8").replace("name: iris7-synthetic",
-                                                       "name: [iris7", 1), encoding="utf-8")
+    p.write_text(
+        p.read_text(encoding="utf-8").replace("name: iris7-synthetic", "name: [iris7", 1),
+        encoding="utf-8",
+    )
     return "trial.yaml", None, None, "not valid YAML"
 
 
@@ -340,15 +351,17 @@ def c_yaml_not_mapping(d: Path) -> Expected:
 
 
 def c_yaml_python_tag(d: Path) -> Expected:
-    (d / "trial.yaml").write_text("name: !!python/object/apply:os.system ['echo hi']\n",
-                                  encoding="utf-8")
+    (d / "trial.yaml").write_text(
+        "name: !!python/object/apply:os.system ['echo hi']\n", encoding="utf-8"
+    )
     return "trial.yaml", None, None, "not valid YAML"
 
 
 def c_schedule_unsorted(d: Path) -> Expected:
     p = d / "trial.yaml"
-    p.write_text(p.read_text(encoding="utf-8").replace("- 3\n- 7\n", "- 7\n- 3\n", 1),
-                 encoding="utf-8")
+    p.write_text(
+        p.read_text(encoding="utf-8").replace("- 3\n- 7\n", "- 7\n- 3\n", 1), encoding="utf-8"
+    )
     return "trial.yaml", None, "visit_schedule", "increasing"
 
 
@@ -358,7 +371,8 @@ def c_both_formats(d: Path) -> Expected:
 
 
 CORPUS: dict[str, Callable[[Path], Expected]] = {
-    name.removeprefix("c_"): fn for name, fn in globals().items()
+    name.removeprefix("c_"): fn
+    for name, fn in globals().items()
     if name.startswith("c_") and callable(fn)
 }
 
@@ -489,8 +503,13 @@ def test_validate_data_in_memory_names_csv_rows():
     trial = load_bundled()
     labs = trial.labs.copy()
     labs.loc[2, "alc"] = -3.0
-    bad = type(trial)(meta=trial.meta, patients=trial.patients, labs=labs,
-                      adverse_events=trial.adverse_events, outcomes=trial.outcomes)
+    bad = type(trial)(
+        meta=trial.meta,
+        patients=trial.patients,
+        labs=labs,
+        adverse_events=trial.adverse_events,
+        outcomes=trial.outcomes,
+    )
     with pytest.raises(InputError) as info:
         validate_data(bad)
     _find(info.value.problems, "labs.csv", 4, "alc", "must be > 0")
@@ -500,8 +519,13 @@ def test_write_trial_refuses_invalid_data_and_writes_nothing(tmp_path: Path):
     trial = load_bundled()
     pats = trial.patients.copy()
     pats.loc[0, "sex"] = "?"
-    bad = type(trial)(meta=trial.meta, patients=pats, labs=trial.labs,
-                      adverse_events=trial.adverse_events, outcomes=trial.outcomes)
+    bad = type(trial)(
+        meta=trial.meta,
+        patients=pats,
+        labs=trial.labs,
+        adverse_events=trial.adverse_events,
+        outcomes=trial.outcomes,
+    )
     dest = tmp_path / "out"
     with pytest.raises(InputError):
         write_trial(bad, dest)
@@ -531,5 +555,14 @@ def test_corpus_helpers_edit_the_intended_cell(trial_dir: Path):
 def test_bundled_folder_untouched_by_tests():
     """The corpus works on copies; the shipped folder keeps its files."""
     names = sorted(p.name for p in bundled_path().iterdir())
-    assert names == sorted(["SHA256SUMS", "adverse_events.csv", "labs.csv", "outcomes.csv",
-                            "patients.csv", "trial.yaml", "truth.json"])
+    assert names == sorted(
+        [
+            "SHA256SUMS",
+            "adverse_events.csv",
+            "labs.csv",
+            "outcomes.csv",
+            "patients.csv",
+            "trial.yaml",
+            "truth.json",
+        ]
+    )

@@ -52,3 +52,14 @@ def bb_and_1a_fits(ae_data):
     bb = fit_adverse_events(ae_data, kind="bb", fast=True, seed=7)
     m1a = fit_adverse_events(ae_data, kind="1a", fast=True, seed=7)
     return bb, m1a
+
+
+@pytest.fixture(scope="session")
+def simulate_ae():
+    """The simulator itself (test modules cannot import conftest under importlib mode)."""
+    return simulate_incidence
+
+
+@pytest.fixture(scope="session")
+def ae_truth():
+    return TRUTH

@@ -119,3 +119,14 @@ def test_bad_mixture_raises_input_error():
         BetaMixture([1.0], [0.0], [1.0])
     with pytest.raises(InputError):
         BetaMixture([1.0, 2.0], [1.0], [1.0])
+
+
+def test_update_agrees_with_design_beta_mixture():
+    """Cross-check against the design area's independent BetaMix (same conjugate maths)."""
+    from bayes_iris.design.distributions import BetaMix
+
+    mine = BetaMixture(RBEST_W, RBEST_A, RBEST_B).robustify(0.2).update(1, 6)
+    theirs = BetaMix(RBEST_W, RBEST_A, RBEST_B).robustify(0.2).posterior(1, 6)
+    np.testing.assert_allclose(mine.weights, theirs.w, rtol=1e-10)
+    np.testing.assert_allclose(mine.a, theirs.a, rtol=1e-12)
+    np.testing.assert_allclose(mine.b, theirs.b, rtol=1e-12)

@@ -46,6 +46,8 @@ def test_reanalyze_ok(argv, capsys):
     ["reanalyze", "--estimate", "1.01"],                                          # no CI
     ["reanalyze"],                                                                # nothing
     ["reanalyze", "--builtin", "nope"],
+    ["reanalyze", "--builtin", "sepsis-mortality", "--prior", "mine=0"],         # no sd
+    ["reanalyze", "--builtin", "sepsis-mortality", "--prior", "mine=0,-1"],      # sd <= 0
     ["safety", "--model", "probit"],
 ])
 def test_bad_input_exits_2_without_traceback(argv, capsys, tmp_path):
@@ -112,3 +114,11 @@ def test_script_03_bad_data_exits_2(tmp_path):
     mod = _script("03_adverse_events")
     assert mod.main(["--data", str(tmp_path / "missing"), "--results", str(tmp_path / "r")]) == 2
     assert not (tmp_path / "r").exists()
+
+
+def test_safety_command_poisson_prints_table_with_banner(capsys):
+    assert main(["safety", "--model", "poisson", "--fast", "--strict", "--seed", "5"]) == 0
+    text = capsys.readouterr().out
+    assert "SYNTHETIC DATA" in text
+    assert "Injection site reaction" in text
+    assert "adverse_events_poisson" in text

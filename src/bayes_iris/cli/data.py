@@ -28,19 +28,31 @@ def _print_summary(trial: TrialData) -> None:
     ov = trial_overview(trial)
     style = "bold red" if trial.is_synthetic else "bold green"
     out.print(f"[{style}]{trial.provenance_label}[/{style}]", highlight=False)
-    out.print(f"trial [bold]{trial.meta.name}[/bold] — valid "
-              f"({ov['n_patients']} patients, {ov['n_lab_rows']} lab rows, "
-              f"{ov['n_adverse_events']} adverse events)", highlight=False)
+    out.print(
+        f"trial [bold]{trial.meta.name}[/bold] — valid "
+        f"({ov['n_patients']} patients, {ov['n_lab_rows']} lab rows, "
+        f"{ov['n_adverse_events']} adverse events)",
+        highlight=False,
+    )
     table = Table(title="Patients per arm and regimen")
     for col in ("arm", "regimen", "patients", "died", "lab rows", "adverse events"):
         table.add_column(col, justify="left" if col in ("arm", "regimen") else "right")
     for row in ov["by_regimen"]:
-        table.add_row(row["arm"], row["regimen"], str(row["patients"]), str(row["died"]),
-                      str(row["lab_rows"]), str(row["adverse_events"]))
+        table.add_row(
+            row["arm"],
+            row["regimen"],
+            str(row["patients"]),
+            str(row["died"]),
+            str(row["lab_rows"]),
+            str(row["adverse_events"]),
+        )
     out.print(table)
-    out.print(f"visit schedule (days): {', '.join(map(str, trial.meta.visit_schedule))}; "
-              f"dosing ends day {trial.meta.dosing_end_day}; follow-up {trial.meta.follow_up_days} "
-              "days", highlight=False)
+    out.print(
+        f"visit schedule (days): {', '.join(map(str, trial.meta.visit_schedule))}; "
+        f"dosing ends day {trial.meta.dosing_end_day}; follow-up {trial.meta.follow_up_days} "
+        "days",
+        highlight=False,
+    )
 
 
 def validate(
@@ -52,14 +64,37 @@ def validate(
         try:
             trial = load_trial(directory)
         except InputError as err:
-            typer.echo(json.dumps({"valid": False, "problems": [
-                {"message": p.message, "file": None if p.file is None else str(p.file),
-                 "row": p.row, "column": p.column, "hint": p.hint} for p in err.problems]},
-                indent=2))
+            typer.echo(
+                json.dumps(
+                    {
+                        "valid": False,
+                        "problems": [
+                            {
+                                "message": p.message,
+                                "file": None if p.file is None else str(p.file),
+                                "row": p.row,
+                                "column": p.column,
+                                "hint": p.hint,
+                            }
+                            for p in err.problems
+                        ],
+                    },
+                    indent=2,
+                )
+            )
             raise
-        typer.echo(json.dumps({"valid": True, "provenance": trial.meta.provenance.model_dump(),
-                               "provenance_label": trial.provenance_label,
-                               **trial_overview(trial)}, indent=2, default=str))
+        typer.echo(
+            json.dumps(
+                {
+                    "valid": True,
+                    "provenance": trial.meta.provenance.model_dump(),
+                    "provenance_label": trial.provenance_label,
+                    **trial_overview(trial),
+                },
+                indent=2,
+                default=str,
+            )
+        )
         return 0
     _print_summary(load_trial(directory))
     return 0
@@ -68,21 +103,33 @@ def validate(
 def simulate(
     out_dir: Annotated[Path, typer.Option("--out", help="folder to create")],
     seed: Annotated[int, typer.Option("--seed", help="generator seed")] = DEFAULT_SEED,
-    n_cyt107: Annotated[int, typer.Option("--n-cyt107", help="CYT107 patients (both regimens)")] = 17,
+    n_cyt107: Annotated[
+        int, typer.Option("--n-cyt107", help="CYT107 patients (both regimens)")
+    ] = 17,
     n_placebo: Annotated[int, typer.Option("--n-placebo", help="placebo patients")] = 10,
     force: Annotated[bool, typer.Option("--force", help="replace a non-empty --out")] = False,
     name: Annotated[str | None, typer.Option("--name", help="trial name")] = None,
 ) -> int:
     """Simulate a SYNTHETIC IRIS-7-like trial (with its truth.json) into a new trial folder."""
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())) and not force:
-        raise InputError(Problem("output folder exists and is not empty", file=str(out_dir),
-                                 column="--out", hint="choose a new folder or pass --force"))
+        raise InputError(
+            Problem(
+                "output folder exists and is not empty",
+                file=str(out_dir),
+                column="--out",
+                hint="choose a new folder or pass --force",
+            )
+        )
     sim = simulate_trial(seed, n_cyt107=n_cyt107, n_placebo=n_placebo, name=name)
     write_trial(sim, out_dir, overwrite=force)
-    out.print(f"[bold red]SYNTHETIC[/bold red] trial '{sim.data.meta.name}' (seed {seed}, "
-              f"{n_cyt107} CYT107 + {n_placebo} placebo) written to {out_dir}", highlight=False)
-    out.print(f"true CYT107/placebo ALC ratio at day 29: {sim.truth.alc_day29_ratio:.3f}",
-              highlight=False)
+    out.print(
+        f"[bold red]SYNTHETIC[/bold red] trial '{sim.data.meta.name}' (seed {seed}, "
+        f"{n_cyt107} CYT107 + {n_placebo} placebo) written to {out_dir}",
+        highlight=False,
+    )
+    out.print(
+        f"true CYT107/placebo ALC ratio at day 29: {sim.truth.alc_day29_ratio:.3f}", highlight=False
+    )
     return 0
 
 

@@ -1,7 +1,124 @@
-"""CLI commands of this area (placeholder until the area lands; see cli/__init__.py)."""
+"""CLI command of the design area: ``design`` (sample size / assurance for the phase III trial).
+
+A thin wrapper over :func:`bayes_iris.design.sample_size`; bad values raise
+:class:`~bayes_iris.errors.InputError` (exit 2, nothing written).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import InputError
+from ..seeds import DEFAULT_SEED
+
+out = Console(width=200)
+
+DESIGN_PRIORS = ("default", "robust", "published", "elicited")
+
+
+def _design_prior(endpoint: str, which: str, results: Path | None, elicited_rr: str | None):
+    import numpy as np
+
+    from ..design import BinaryDesignPrior, default_design_prior, normal_from_quantiles
+    from ..design.design_priors import control_risk
+
+    if which not in DESIGN_PRIORS:
+        raise InputError(f"unknown --design-prior {which!r}", column="design-prior",
+                         hint=f"one of {', '.join(DESIGN_PRIORS)}")
+    tables = None if (which == "published" or results is None) else Path(results) / "tables"
+    if tables is not None and not tables.is_dir():
+        raise InputError(f"no tables folder in {results}", file=str(results), column="results",
+                         hint="run the analyses first, or drop --results to use published facts")
+    if which == "elicited":
+        if endpoint not in ("mortality", "infection"):
+            raise InputError("--design-prior elicited applies to mortality and infection",
+                             column="design-prior")
+        try:
+            lo, hi = (float(v) for v in (elicited_rr or "").split(","))
+        except ValueError:
+            raise InputError(f"--elicited-rr must be LO,HI, got {elicited_rr!r}",
+                             column="elicited-rr", hint="e.g. --elicited-rr 0.55,1.05") from None
+        if not 0 < lo < hi:
+            raise InputError("--elicited-rr needs 0 < LO < HI", column="elicited-rr")
+        ctrl, note = control_risk(endpoint)
+        return BinaryDesignPrior(control=ctrl, log_rr=normal_from_quantiles(
+            float(np.log(lo)), float(np.log(hi))),
+            label=f"elicited RR 95 % in [{lo:g}, {hi:g}]", source="ELICITED (user-stated)",
+            assumptions=(note,))
+    # upstream tables carry their own provenance column (synthetic posteriors get labelled)
+    return default_design_prior(endpoint, tables,
+                                robust_weight=0.5 if which == "robust" else 0.0)
+
+
+def design_command(
+    endpoint: Annotated[str, typer.Option(
+        help="mortality | alc | rise50 | infection | safety")] = "mortality",
+    design_prior: Annotated[str, typer.Option(
+        help="default (toolkit posterior or published fallback) | robust | published | "
+             "elicited")] = "default",
+    elicited_rr: Annotated[str | None, typer.Option(
+        help="with --design-prior elicited: 95 % interval of the RR, LO,HI")] = None,
+    target: Annotated[float, typer.Option(help="target assurance (or power)")] = 0.8,
+    metric: Annotated[str, typer.Option(help="assurance | power")] = "assurance",
+    n_max: Annotated[int | None, typer.Option(help="largest total sample size")] = None,
+    allocation: Annotated[float, typer.Option(help="treatment:control ratio")] = 1.0,
+    results: Annotated[Path | None, typer.Option(
+        help="results folder whose tables/ hold the upstream posteriors")] = None,
+    seed: Annotated[int, typer.Option(help="run seed")] = DEFAULT_SEED,
+    fast: Annotated[bool, typer.Option(help="fewer simulations and sample sizes")] = False,
+    out_csv: Annotated[Path | None, typer.Option(
+        "--out", help="also write the curve to this CSV file")] = None,
+) -> int:
+    """Assurance / power versus sample size for the phase III trial, and the recommended n."""
+    import numpy as np
+
+    from .. import atomic
+    from ..design import ENDPOINTS, sample_size
+
+    if endpoint not in ENDPOINTS:
+        raise InputError(f"unknown --endpoint {endpoint!r}", column="endpoint",
+                         hint=f"one of {', '.join(ENDPOINTS)}")
+    if n_max is not None and n_max < 4:
+        raise InputError("--n-max must be at least 4", column="n-max")
+    dp = _design_prior(endpoint, design_prior, results, elicited_rr)
+    from ..design.sample_size import DEFAULT_N_MAX
+
+    top = n_max or DEFAULT_N_MAX[endpoint]
+    lo = 4 if endpoint in ("alc", "safety", "rise50") else 20
+    grid = sorted({int(v) // 2 * 2 for v in np.linspace(lo, max(top, lo + 2), 8 if fast else 20)})
+    res = sample_size(endpoint, dp, target=target, metric=metric, allocation=allocation,
+                      n_grid=grid, n_sim=2000 if fast else 20000, seed=seed)
+    table = Table(title=f"Phase III design: {endpoint} — {res.design_prior}",
+                  caption=f"design prior source: {res.design_prior_source}")
+    cols = ["n_total", "n_treat", "n_control", "assurance", "mcse", "power_at_point",
+            "p_benefit"]
+    for c in cols:
+        table.add_column(c, justify="right")
+    for row in res.curve.itertuples(index=False):
+        table.add_row(*[f"{getattr(row, c):.3f}" if isinstance(getattr(row, c), float)
+                        else str(getattr(row, c)) for c in cols])
+    out.print(table)
+    out.print(res.rule)
+    for a in res.assumptions:
+        out.print(f"[yellow]{a}[/yellow]", highlight=False)
+    if res.recommended_n is None:
+        out.print(f"[bold red]No recommended n:[/bold red] {res.note}", highlight=False)
+    else:
+        out.print(f"[bold]Recommended total n = {res.recommended_n}[/bold] "
+                  f"({metric} >= {target:g}; allocation {allocation:g}:1)", highlight=False)
+    if out_csv is not None:
+        tab = res.curve.assign(endpoint=endpoint, design_prior=res.design_prior,
+                               design_prior_source=res.design_prior_source,
+                               recommended_n=res.recommended_n, target=target, metric=metric)
+        atomic.write_with(out_csv, lambda p: tab.to_csv(p, index=False, lineterminator="\n"))
+    return 0
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to ``app``."""
+    app.command("design")(design_command)

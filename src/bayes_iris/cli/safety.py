@@ -53,6 +53,9 @@ def reanalyze_command(
         help="control-arm risk in (0, 1) for absolute-risk results")] = None,
     benefit: Annotated[str, typer.Option(help="'lower' (ratio < 1 is benefit) or 'higher'")] = (
         "lower"),
+    prior: Annotated[list[str] | None, typer.Option(
+        help="extra user prior NAME=MEAN,SD (normal on the log ratio, or on the difference); "
+             "repeatable")] = None,
     csv: Annotated[Path | None, typer.Option(help="also write the table to this CSV file")] = None,
 ) -> int:
     """Bayesian reanalysis of a published estimate+CI or a 2x2 table under a grid of priors."""
@@ -94,7 +97,8 @@ def reanalyze_command(
             raise InputError("difference measures need --mcid on the difference scale",
                              column="mcid", hint="e.g. --mcid -0.05")
         mcid = 0.8 if data.benefit == "lower" else 1.25
-    grid = S.prior_grid(mcid, scale=scale, benefit=data.benefit)
+    grid = S.prior_grid(mcid, scale=scale, benefit=data.benefit,
+                        extra=[_parse_prior(text) for text in prior or []])
     res = S.reanalyze(data, grid, baseline_risk=baseline_risk, case=case)
     cols = ["prior", "prior_mean_log", "prior_sd_log", "median", "lower95", "upper95",
             "p_benefit", "p_benefit_mcid", "p_harm"]
@@ -107,6 +111,22 @@ def reanalyze_command(
         tab.insert(0, "provenance", "published")
         atomic.write_with(csv, lambda p: tab.to_csv(p, index=False, lineterminator="\n"))
     return 0
+
+
+def _parse_prior(text: str):
+    """``NAME=MEAN,SD`` -> :class:`~bayes_iris.models.summary.Prior`."""
+    from ..models.summary import Prior, _pydantic_to_input
+
+    hint = "write a user prior as NAME=MEAN,SD, e.g. sceptic=0,0.2 (log-ratio scale)"
+    try:
+        name, rest = text.split("=", 1)
+        mean, sd = (float(v) for v in rest.split(","))
+    except ValueError:
+        raise InputError(f"cannot read prior {text!r}", column="prior", hint=hint) from None
+    try:
+        return Prior(name=name.strip(), mean=mean, sd=sd, description="user-defined")
+    except ValidationError as err:
+        raise _pydantic_to_input(err, "prior") from None
 
 
 def safety_command(

@@ -36,15 +36,19 @@ def bundled_trial() -> SyntheticTrial:
     >>> bundled_trial().data.meta.name
     'iris7-synthetic'
     """
-    return simulate_trial(BUNDLED_SEED, n_cyt107=BUNDLED_N_CYT107, n_placebo=BUNDLED_N_PLACEBO,
-                          name=BUNDLED_NAME)
+    return simulate_trial(
+        BUNDLED_SEED, n_cyt107=BUNDLED_N_CYT107, n_placebo=BUNDLED_N_PLACEBO, name=BUNDLED_NAME
+    )
 
 
 def checksums(folder: str | Path) -> dict[str, str]:
     """sha256 of every file of a trial folder except the manifest itself."""
     folder = Path(folder)
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.name != MANIFEST
+    }
 
 
 def manifest_text(folder: str | Path) -> str:

@@ -81,46 +81,115 @@ class TableSpec:
 C = ColumnSpec
 _DAY = "study day"
 _CELLS = "cells/mm³"
+# Upper bound of a lymphocyte count: 10⁶/mm³ is beyond any leukaemia; larger values are unit errors.
+_MAX_CELLS = 1e6
 
 PATIENTS = TableSpec(
-    "patients", "one row per randomised patient",
+    "patients",
+    "one row per randomised patient",
     (
         C("patient_id", "str", "unique patient identifier"),
-        C("arm", "str", "randomised arm; must be declared in trial.yaml", isin=("placebo", "cyt107")),
-        C("regimen", "str", "dosing regimen; must be one declared for the arm in trial.yaml "
-          "(synthetic trial: placebo, weekly, twice_weekly)"),
+        C(
+            "arm",
+            "str",
+            "randomised arm; must be declared in trial.yaml",
+            isin=("placebo", "cyt107"),
+        ),
+        C(
+            "regimen",
+            "str",
+            "dosing regimen; must be one declared for the arm in trial.yaml "
+            "(synthetic trial: placebo, weekly, twice_weekly)",
+        ),
         C("site", "str", "recruiting site"),
         C("country", "str", "ISO 3166 alpha-2 country code (US, FR, ...)"),
         C("age", "int", "age at randomisation", unit="years", ge=18, le=110),
         C("sex", "str", "sex", isin=("F", "M")),
         C("sofa", "int", "SOFA score at randomisation", unit="points", ge=0, le=24),
         C("apache2", "int", "APACHE II score at randomisation", unit="points", ge=0, le=71),
-        C("route", "str", "CYT107/placebo route: IM, or SC if INR > 2.5 or platelets < 35,000/mm³",
-          isin=("IM", "SC", "IV")),
-        C("infection_source", "str", "primary source of sepsis (lung, abdomen, urinary, ...)",
-          required=False, nullable=True),
-        C("charlson", "int", "Charlson comorbidity index", required=False, nullable=True,
-          unit="points", ge=0, le=40),
-        C("baseline_alc", "float", "mean of the two qualifying ALCs (registry definition)",
-          required=False, nullable=True, unit=_CELLS, gt=0),
+        C(
+            "route",
+            "str",
+            "CYT107/placebo route: IM, or SC if INR > 2.5 or platelets < 35,000/mm³",
+            isin=("IM", "SC", "IV"),
+        ),
+        C(
+            "infection_source",
+            "str",
+            "primary source of sepsis (lung, abdomen, urinary, ...)",
+            required=False,
+            nullable=True,
+        ),
+        C(
+            "charlson",
+            "int",
+            "Charlson comorbidity index",
+            required=False,
+            nullable=True,
+            unit="points",
+            ge=0,
+            le=40,
+        ),
+        C(
+            "baseline_alc",
+            "float",
+            "mean of the two qualifying ALCs (registry definition)",
+            required=False,
+            nullable=True,
+            unit=_CELLS,
+            gt=0,
+        ),
     ),
     unique=("patient_id",),
 )
 
 LABS = TableSpec(
-    "labs", "long format: one row per patient and study day with a blood draw",
+    "labs",
+    "long format: one row per patient and study day with a blood draw",
     (
         C("patient_id", "str", "patient identifier (must be in patients)"),
-        C("study_day", "int", "day of the draw; 0 = baseline, before the first dose", unit=_DAY,
-          ge=0),
-        C("alc", "float", "absolute lymphocyte count; empty = not measured", nullable=True,
-          unit=_CELLS, gt=0),
-        C("cd4", "float", "CD4+ T-cell count; empty = not measured", required=False, nullable=True,
-          unit=_CELLS, gt=0),
-        C("cd8", "float", "CD8+ T-cell count; empty = not measured", required=False, nullable=True,
-          unit=_CELLS, gt=0),
-        C("alc_bdl", "bool", "true: below detection; the value recorded is the detection limit",
-          required=False),
+        C(
+            "study_day",
+            "int",
+            "day of the draw; 0 = baseline, before the first dose",
+            unit=_DAY,
+            ge=0,
+        ),
+        C(
+            "alc",
+            "float",
+            "absolute lymphocyte count; empty = not measured",
+            nullable=True,
+            unit=_CELLS,
+            gt=0,
+            le=_MAX_CELLS,
+        ),
+        C(
+            "cd4",
+            "float",
+            "CD4+ T-cell count; empty = not measured",
+            required=False,
+            nullable=True,
+            unit=_CELLS,
+            gt=0,
+            le=_MAX_CELLS,
+        ),
+        C(
+            "cd8",
+            "float",
+            "CD8+ T-cell count; empty = not measured",
+            required=False,
+            nullable=True,
+            unit=_CELLS,
+            gt=0,
+            le=_MAX_CELLS,
+        ),
+        C(
+            "alc_bdl",
+            "bool",
+            "true: below detection; the value recorded is the detection limit",
+            required=False,
+        ),
         C("cd4_bdl", "bool", "as alc_bdl, for cd4", required=False),
         C("cd8_bdl", "bool", "as alc_bdl, for cd8", required=False),
     ),
@@ -128,13 +197,19 @@ LABS = TableSpec(
 )
 
 ADVERSE_EVENTS = TableSpec(
-    "adverse_events", "one row per adverse event (may have no rows)",
+    "adverse_events",
+    "one row per adverse event (may have no rows)",
     (
         C("patient_id", "str", "patient identifier (must be in patients)"),
         C("soc", "str", "MedDRA system organ class"),
         C("term", "str", "MedDRA preferred term"),
-        C("grade", "int", "CTCAE grade 1-5 (5 = fatal: the patient must have a death_day)",
-          ge=1, le=5),
+        C(
+            "grade",
+            "int",
+            "CTCAE grade 1-5 (5 = fatal: the patient must have a death_day)",
+            ge=1,
+            le=5,
+        ),
         C("serious", "bool", "serious adverse event"),
         C("onset_day", "int", "study day of onset", unit=_DAY, ge=0),
         C("related", "bool", "investigator-assessed relationship to study drug", required=False),
@@ -142,19 +217,46 @@ ADVERSE_EVENTS = TableSpec(
 )
 
 OUTCOMES = TableSpec(
-    "outcomes", "one row per patient; empty day = the event was not observed",
+    "outcomes",
+    "one row per patient; empty day = the event was not observed",
     (
         C("patient_id", "str", "patient identifier (one row for every patient)"),
         C("death_day", "int", "study day of death", nullable=True, unit=_DAY, ge=0),
-        C("last_follow_up_day", "int", "last day vital status is known (= death_day if died)",
-          unit=_DAY, ge=0),
-        C("secondary_infection_day", "int", "first secondary infection", nullable=True, unit=_DAY,
-          ge=0),
+        C(
+            "last_follow_up_day",
+            "int",
+            "last day vital status is known (= death_day if died)",
+            unit=_DAY,
+            ge=0,
+        ),
+        C(
+            "secondary_infection_day",
+            "int",
+            "first secondary infection",
+            nullable=True,
+            unit=_DAY,
+            ge=0,
+        ),
         C("icu_discharge_day", "int", "ICU discharge alive", nullable=True, unit=_DAY, ge=0),
-        C("hospital_discharge_day", "int", "hospital discharge alive", required=False,
-          nullable=True, unit=_DAY, ge=0),
-        C("organ_support_free_days_28", "int", "days alive and free of organ support to day 28",
-          required=False, nullable=True, unit="days", ge=0, le=28),
+        C(
+            "hospital_discharge_day",
+            "int",
+            "hospital discharge alive",
+            required=False,
+            nullable=True,
+            unit=_DAY,
+            ge=0,
+        ),
+        C(
+            "organ_support_free_days_28",
+            "int",
+            "days alive and free of organ support to day 28",
+            required=False,
+            nullable=True,
+            unit="days",
+            ge=0,
+            le=28,
+        ),
     ),
     unique=("patient_id",),
 )
@@ -185,10 +287,12 @@ def pandera_schema(table: str) -> pa.DataFrameSchema:
         if c.isin is not None:
             checks.append(pa.Check.isin(list(c.isin)))
         if c.kind == "str":
-            checks.append(pa.Check(lambda s: s.str.len() > 0, element_wise=False,
-                                   error="empty text"))
-        cols[c.name] = pa.Column(c.dtype, checks=checks, nullable=c.nullable, required=True,
-                                 coerce=False)
+            checks.append(
+                pa.Check(lambda s: s.str.len() > 0, element_wise=False, error="empty text")
+            )
+        cols[c.name] = pa.Column(
+            c.dtype, checks=checks, nullable=c.nullable, required=True, coerce=False
+        )
     return pa.DataFrameSchema(
         cols,
         unique=list(spec.unique) if spec.unique else None,
@@ -215,10 +319,16 @@ def columns_table() -> pd.DataFrame:
             for op, v in (("≥", c.ge), (">", c.gt), ("≤", c.le)):
                 if v is not None:
                     allowed.append(f"{op} {v:g}")
-            rows.append({
-                "table": t.name, "column": c.name, "type": c.kind,
-                "required": "yes" if c.required else "no",
-                "missing allowed": "yes" if c.nullable else "no",
-                "unit": c.unit, "allowed": ", ".join(allowed), "description": c.description,
-            })
+            rows.append(
+                {
+                    "table": t.name,
+                    "column": c.name,
+                    "type": c.kind,
+                    "required": "yes" if c.required else "no",
+                    "missing allowed": "yes" if c.nullable else "no",
+                    "unit": c.unit,
+                    "allowed": ", ".join(allowed),
+                    "description": c.description,
+                }
+            )
     return pd.DataFrame(rows)

@@ -36,11 +36,16 @@ def trial_overview(trial: TrialData) -> dict[str, Any]:
     rows = []
     for arm, reg in _arm_order(trial):
         ids = set(p.loc[(p["arm"] == arm) & (p["regimen"] == reg), "patient_id"])
-        rows.append({
-            "arm": arm, "regimen": reg, "patients": len(ids), "died": len(ids & died),
-            "lab_rows": int(labs["patient_id"].isin(ids).sum()),
-            "adverse_events": int(ae["patient_id"].isin(ids).sum()),
-        })
+        rows.append(
+            {
+                "arm": arm,
+                "regimen": reg,
+                "patients": len(ids),
+                "died": len(ids & died),
+                "lab_rows": int(labs["patient_id"].isin(ids).sum()),
+                "adverse_events": int(ae["patient_id"].isin(ids).sum()),
+            }
+        )
     return {
         "name": trial.meta.name,
         "n_patients": len(p),
@@ -77,8 +82,11 @@ def consort_table(trial: TrialData) -> pd.DataFrame:
         oo = o.loc[ids]
         dead = oo["death_day"].notna()
         lost = (~dead) & (oo["last_follow_up_day"] < F)
-        at = {d: set(alc.loc[alc["study_day"] == d, "patient_id"]) for d in (day29, last_visit)
-              if d is not None}
+        at = {
+            d: set(alc.loc[alc["study_day"] == d, "patient_id"])
+            for d in (day29, last_visit)
+            if d is not None
+        }
         return {
             "randomised": len(ids),
             "died": int(dead.sum()),
@@ -129,21 +137,40 @@ def baseline_table(trial: TrialData) -> pd.DataFrame:
     day0 = trial.labs[trial.labs["study_day"] == 0].set_index("patient_id")
     for m in LAB_MARKERS:
         p[f"baseline_{m}_day0"] = p["patient_id"].map(day0[m]) if len(day0) else np.nan
-    numeric = [("age", "age (years)"), ("sofa", "SOFA"), ("apache2", "APACHE II"),
-               ("charlson", "Charlson index")]
+    numeric = [
+        ("age", "age (years)"),
+        ("sofa", "SOFA"),
+        ("apache2", "APACHE II"),
+        ("charlson", "Charlson index"),
+    ]
     if p["baseline_alc"].notna().any():
         numeric.append(("baseline_alc", "ALC, mean of qualifying (cells/mm³)"))
     numeric += [(f"baseline_{m}_day0", f"{m.upper()} day 0 (cells/mm³)") for m in LAB_MARKERS]
-    categorical = [("sex", "sex"), ("country", "country"), ("route", "route"),
-                   ("infection_source", "infection source")]
+    categorical = [
+        ("sex", "sex"),
+        ("country", "country"),
+        ("route", "route"),
+        ("infection_source", "infection source"),
+    ]
     groups = [(a.name, p[p["arm"] == a.name]) for a in trial.meta.arms] + [("all", p)]
     rows = []
     for col, label in numeric:
         for arm, g in groups:
             text, med, q1, q3, n = _median_iqr(g[col])
-            rows.append({"characteristic": label, "level": "", "arm": arm, "n": n,
-                         "summary": text, "median": med, "q1": q1, "q3": q3,
-                         "count": np.nan, "percent": np.nan})
+            rows.append(
+                {
+                    "characteristic": label,
+                    "level": "",
+                    "arm": arm,
+                    "n": n,
+                    "summary": text,
+                    "median": med,
+                    "q1": q1,
+                    "q3": q3,
+                    "count": np.nan,
+                    "percent": np.nan,
+                }
+            )
     for col, label in categorical:
         levels = sorted(p[col].dropna().unique())
         for level in levels:
@@ -151,9 +178,20 @@ def baseline_table(trial: TrialData) -> pd.DataFrame:
                 n = int(g[col].notna().sum())
                 c = int((g[col] == level).sum())
                 pct = 100.0 * c / n if n else np.nan
-                rows.append({"characteristic": label, "level": str(level), "arm": arm, "n": n,
-                             "summary": f"{c} ({pct:.0f}%)" if n else "–", "median": np.nan,
-                             "q1": np.nan, "q3": np.nan, "count": c, "percent": pct})
+                rows.append(
+                    {
+                        "characteristic": label,
+                        "level": str(level),
+                        "arm": arm,
+                        "n": n,
+                        "summary": f"{c} ({pct:.0f}%)" if n else "–",
+                        "median": np.nan,
+                        "q1": np.nan,
+                        "q3": np.nan,
+                        "count": c,
+                        "percent": pct,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -169,8 +207,9 @@ def labs_long(trial: TrialData) -> pd.DataFrame:
     >>> sorted(labs_long(load_bundled())["marker"].unique())
     ['alc', 'cd4', 'cd8']
     """
-    labs = trial.labs.merge(trial.patients[["patient_id", "arm", "regimen", "site"]],
-                            on="patient_id", how="left")
+    labs = trial.labs.merge(
+        trial.patients[["patient_id", "arm", "regimen", "site"]], on="patient_id", how="left"
+    )
     parts = []
     for m in LAB_MARKERS:
         d = labs[["patient_id", "arm", "regimen", "site", "study_day"]].copy()
@@ -180,4 +219,5 @@ def labs_long(trial: TrialData) -> pd.DataFrame:
         parts.append(d[d["value"].notna()])
     out = pd.concat(parts, ignore_index=True)
     return out.sort_values(["marker", "patient_id", "study_day"], kind="stable").reset_index(
-        drop=True)
+        drop=True
+    )

@@ -157,37 +157,86 @@ _RESP = "Respiratory, thoracic and mediastinal disorders"
 _BLOOD = "Blood and lymphatic system disorders"
 
 DEFAULT_AE_TERMS: tuple[AETermSpec, ...] = (
-    AETermSpec(soc=_GEN, term="Injection site reaction", placebo_risk=0.08, log_odds_ratio=1.5,
-               grade_probs=(0.7, 0.27, 0.03, 0.0), p_related=0.9, dosing_period_only=True),
+    AETermSpec(
+        soc=_GEN,
+        term="Injection site reaction",
+        placebo_risk=0.08,
+        log_odds_ratio=1.5,
+        grade_probs=(0.7, 0.27, 0.03, 0.0),
+        p_related=0.9,
+        dosing_period_only=True,
+    ),
     AETermSpec(soc=_GEN, term="Pyrexia", placebo_risk=0.25),
-    AETermSpec(soc=_GEN, term="Oedema peripheral", placebo_risk=0.15,
-               grade_probs=(0.5, 0.4, 0.1, 0.0)),
+    AETermSpec(
+        soc=_GEN, term="Oedema peripheral", placebo_risk=0.15, grade_probs=(0.5, 0.4, 0.1, 0.0)
+    ),
     AETermSpec(soc=_INF, term="Pneumonia", placebo_risk=0.20, grade_probs=(0.0, 0.3, 0.55, 0.15)),
-    AETermSpec(soc=_INF, term="Urinary tract infection", placebo_risk=0.10,
-               grade_probs=(0.1, 0.6, 0.3, 0.0)),
+    AETermSpec(
+        soc=_INF,
+        term="Urinary tract infection",
+        placebo_risk=0.10,
+        grade_probs=(0.1, 0.6, 0.3, 0.0),
+    ),
     AETermSpec(soc=_INF, term="Bacteraemia", placebo_risk=0.10, grade_probs=(0.0, 0.3, 0.5, 0.2)),
-    AETermSpec(soc=_RESP, term="Acute respiratory distress syndrome", placebo_risk=0.08,
-               grade_probs=(0.0, 0.1, 0.5, 0.4)),
+    AETermSpec(
+        soc=_RESP,
+        term="Acute respiratory distress syndrome",
+        placebo_risk=0.08,
+        grade_probs=(0.0, 0.1, 0.5, 0.4),
+    ),
     AETermSpec(soc=_RESP, term="Pleural effusion", placebo_risk=0.12),
-    AETermSpec(soc="Cardiac disorders", term="Atrial fibrillation", placebo_risk=0.15,
-               grade_probs=(0.2, 0.5, 0.25, 0.05)),
-    AETermSpec(soc="Renal and urinary disorders", term="Acute kidney injury", placebo_risk=0.20,
-               grade_probs=(0.2, 0.35, 0.3, 0.15)),
+    AETermSpec(
+        soc="Cardiac disorders",
+        term="Atrial fibrillation",
+        placebo_risk=0.15,
+        grade_probs=(0.2, 0.5, 0.25, 0.05),
+    ),
+    AETermSpec(
+        soc="Renal and urinary disorders",
+        term="Acute kidney injury",
+        placebo_risk=0.20,
+        grade_probs=(0.2, 0.35, 0.3, 0.15),
+    ),
     AETermSpec(soc=_BLOOD, term="Anaemia", placebo_risk=0.30, grade_probs=(0.3, 0.4, 0.3, 0.0)),
-    AETermSpec(soc=_BLOOD, term="Thrombocytopenia", placebo_risk=0.15,
-               grade_probs=(0.3, 0.3, 0.3, 0.1)),
+    AETermSpec(
+        soc=_BLOOD, term="Thrombocytopenia", placebo_risk=0.15, grade_probs=(0.3, 0.3, 0.3, 0.1)
+    ),
     AETermSpec(soc=_GI, term="Diarrhoea", placebo_risk=0.15),
     AETermSpec(soc=_GI, term="Ileus", placebo_risk=0.06, grade_probs=(0.2, 0.5, 0.3, 0.0)),
-    AETermSpec(soc="Metabolism and nutrition disorders", term="Hypokalaemia", placebo_risk=0.20,
-               grade_probs=(0.5, 0.3, 0.2, 0.0)),
-    AETermSpec(soc="Psychiatric disorders", term="Delirium", placebo_risk=0.20,
-               grade_probs=(0.3, 0.5, 0.2, 0.0)),
-    AETermSpec(soc="Skin and subcutaneous tissue disorders", term="Rash", placebo_risk=0.06,
-               log_odds_ratio=0.7, grade_probs=(0.7, 0.25, 0.05, 0.0), p_related=0.4),
-    AETermSpec(soc="Investigations", term="Transaminases increased", placebo_risk=0.10,
-               grade_probs=(0.5, 0.3, 0.2, 0.0), p_related=0.2),
-    AETermSpec(soc="Immune system disorders", term="Cytokine release syndrome", placebo_risk=0.01,
-               grade_probs=(0.2, 0.5, 0.25, 0.05), p_related=0.5),
+    AETermSpec(
+        soc="Metabolism and nutrition disorders",
+        term="Hypokalaemia",
+        placebo_risk=0.20,
+        grade_probs=(0.5, 0.3, 0.2, 0.0),
+    ),
+    AETermSpec(
+        soc="Psychiatric disorders",
+        term="Delirium",
+        placebo_risk=0.20,
+        grade_probs=(0.3, 0.5, 0.2, 0.0),
+    ),
+    AETermSpec(
+        soc="Skin and subcutaneous tissue disorders",
+        term="Rash",
+        placebo_risk=0.06,
+        log_odds_ratio=0.7,
+        grade_probs=(0.7, 0.25, 0.05, 0.0),
+        p_related=0.4,
+    ),
+    AETermSpec(
+        soc="Investigations",
+        term="Transaminases increased",
+        placebo_risk=0.10,
+        grade_probs=(0.5, 0.3, 0.2, 0.0),
+        p_related=0.2,
+    ),
+    AETermSpec(
+        soc="Immune system disorders",
+        term="Cytokine release syndrome",
+        placebo_risk=0.01,
+        grade_probs=(0.2, 0.5, 0.25, 0.05),
+        p_related=0.5,
+    ),
 )
 
 
@@ -208,136 +257,317 @@ class SyntheticParams(BaseModel):
 
     # --- design -----------------------------------------------------------------------------
     visit_schedule: tuple[int, ...] = Field(
-        (0, 3, 7, 14, 21, 29, 42, 60, 90), json_schema_extra=_meta(
-            "study day", _ASSUME,
+        (0, 3, 7, 14, 21, 29, 42, 60, 90),
+        json_schema_extra=_meta(
+            "study day",
+            _ASSUME,
             "Weekly draws during the 4 dosing weeks, day 29 (registry primary endpoint day, [R]) and "
-            "follow-up to day 90 ([A] effect persists for weeks; C&D follow-up up to 90 days)."))
-    dosing_end_day: int = Field(28, ge=1, json_schema_extra=_meta(
-        "study day", _A, "Treatment duration 4 weeks."))
-    follow_up_days: int = Field(90, ge=1, json_schema_extra=_meta(
-        "days", _A, "IRIS-7-C&D follow-up up to 90 days; assumed the same for IRIS-7."))
-    entry_alc_max: float = Field(900.0, gt=0, json_schema_extra=_meta(
-        "cells/mm3", _R, "Entry: ALC <= 900/mm3; both qualifying ALCs must satisfy it."))
-    calibration_day: int = Field(29, ge=1, json_schema_extra=_meta(
-        "study day", _R, "Registry primary endpoint assessed at day 29."))
+            "follow-up to day 90 ([A] effect persists for weeks; C&D follow-up up to 90 days).",
+        ),
+    )
+    dosing_end_day: int = Field(
+        28, ge=1, json_schema_extra=_meta("study day", _A, "Treatment duration 4 weeks.")
+    )
+    follow_up_days: int = Field(
+        90,
+        ge=1,
+        json_schema_extra=_meta(
+            "days", _A, "IRIS-7-C&D follow-up up to 90 days; assumed the same for IRIS-7."
+        ),
+    )
+    entry_alc_max: float = Field(
+        900.0,
+        gt=0,
+        json_schema_extra=_meta(
+            "cells/mm3", _R, "Entry: ALC <= 900/mm3; both qualifying ALCs must satisfy it."
+        ),
+    )
+    calibration_day: int = Field(
+        29,
+        ge=1,
+        json_schema_extra=_meta("study day", _R, "Registry primary endpoint assessed at day 29."),
+    )
     site_probs: tuple[float, float, float, float] = Field(
-        (0.25, 0.25, 0.25, 0.25), json_schema_extra=_meta(
-            "probability", _ASSUME, "4 sites (2 US, 2 FR per [N]); recruitment shares unknown."))
+        (0.25, 0.25, 0.25, 0.25),
+        json_schema_extra=_meta(
+            "probability", _ASSUME, "4 sites (2 US, 2 FR per [N]); recruitment shares unknown."
+        ),
+    )
     # --- lab trajectories -------------------------------------------------------------------
     baseline_median: dict[str, float] = Field(
-        default_factory=lambda: _per_marker(550.0, 280.0, 110.0), json_schema_extra=_meta(
-            "cells/mm3", _ASSUME,
+        default_factory=lambda: _per_marker(550.0, 280.0, 110.0),
+        json_schema_extra=_meta(
+            "cells/mm3",
+            _ASSUME,
             "Typical (population) baseline before selection; severe lymphopenia, ALC below the 900 "
-            "entry threshold; CD4 ~ half and CD8 ~ a fifth of lymphocytes."))
+            "entry threshold; CD4 ~ half and CD8 ~ a fifth of lymphocytes.",
+        ),
+    )
     cyt107_fold: dict[str, float] = Field(
-        default_factory=lambda: _per_marker(3.5, 3.5, 3.3), json_schema_extra=_meta(
-            "ratio", _A,
-            "IRIS-7 (IM): 3- to 4-fold increase in ALC, CD4+ and CD8+; mid-range 3.5 (CD8 3.3)."))
-    fold_reference: Literal["baseline", "placebo"] = Field("baseline", json_schema_extra=_meta(
-        "-", _A,
-        "The IM abstract's '3- to 4-fold increase' reads as versus baseline (a rise); the IV trial "
-        "says '2- to 3-fold vs placebo'. With placebo_fold 1.4 the default gives 2.5-fold vs "
-        "placebo at day 29, consistent with both statements."))
+        default_factory=lambda: _per_marker(3.5, 3.5, 3.3),
+        json_schema_extra=_meta(
+            "ratio",
+            _A,
+            "IRIS-7 (IM): 3- to 4-fold increase in ALC, CD4+ and CD8+; mid-range 3.5 (CD8 3.3).",
+        ),
+    )
+    fold_reference: Literal["baseline", "placebo"] = Field(
+        "baseline",
+        json_schema_extra=_meta(
+            "-",
+            _A,
+            "The IM abstract's '3- to 4-fold increase' reads as versus baseline (a rise); the IV trial "
+            "says '2- to 3-fold vs placebo'. With placebo_fold 1.4 the default gives 2.5-fold vs "
+            "placebo at day 29, consistent with both statements.",
+        ),
+    )
     placebo_fold: dict[str, float] = Field(
-        default_factory=lambda: _per_marker(1.4, 1.4, 1.3), json_schema_extra=_meta(
-            "ratio", _ASSUME,
+        default_factory=lambda: _per_marker(1.4, 1.4, 1.3),
+        json_schema_extra=_meta(
+            "ratio",
+            _ASSUME,
             "Natural recovery of lymphocytes after sepsis on placebo by day 29; modest so that the "
-            "effect vs placebo (2.5-fold) lies in the IV trial's 2-3 range [A]."))
+            "effect vs placebo (2.5-fold) lies in the IV trial's 2-3 range [A].",
+        ),
+    )
     placebo_post_slope: dict[str, float] = Field(
-        default_factory=lambda: _per_marker(0.05, 0.05, 0.05), json_schema_extra=_meta(
-            "log-ratio per dosing period", _ASSUME,
-            "Slow further natural recovery after day 28 (all arms)."))
-    effect_decay: float = Field(0.1, ge=0, json_schema_extra=_meta(
-        "fraction per dosing period", _A,
-        "Effect 'persisting for weeks after the last dose' [A]: a slow linear decay on the log "
-        "scale, 10% of the effect per 28 days (kappa); 0 = plateau."))
+        default_factory=lambda: _per_marker(0.05, 0.05, 0.05),
+        json_schema_extra=_meta(
+            "log-ratio per dosing period",
+            _ASSUME,
+            "Slow further natural recovery after day 28 (all arms).",
+        ),
+    )
+    effect_decay: float = Field(
+        0.1,
+        ge=0,
+        json_schema_extra=_meta(
+            "fraction per dosing period",
+            _A,
+            "Effect 'persisting for weeks after the last dose' [A]: a slow linear decay on the log "
+            "scale, 10% of the effect per 28 days (kappa); 0 = plateau.",
+        ),
+    )
     regimen_log_contrast: dict[str, float] = Field(
-        default_factory=lambda: _per_marker(0.2, 0.2, 0.2), json_schema_extra=_meta(
-            "log-ratio", _ASSUME,
+        default_factory=lambda: _per_marker(0.2, 0.2, 0.2),
+        json_schema_extra=_meta(
+            "log-ratio",
+            _ASSUME,
             "Twice-weekly minus weekly log effect; two frequencies were studied [R] but no "
-            "comparison is public. Names 'weekly'/'twice_weekly' are an assumption too."))
+            "comparison is public. Names 'weekly'/'twice_weekly' are an assumption too.",
+        ),
+    )
     sd_intercept: dict[str, float] = Field(
-        default_factory=lambda: _per_marker(0.40, 0.45, 0.50), json_schema_extra=_meta(
-            "log", _ASSUME, "Between-patient SD of baseline log counts (population, pre-selection)."))
+        default_factory=lambda: _per_marker(0.40, 0.45, 0.50),
+        json_schema_extra=_meta(
+            "log", _ASSUME, "Between-patient SD of baseline log counts (population, pre-selection)."
+        ),
+    )
     sd_slope: dict[str, float] = Field(
-        default_factory=lambda: _per_marker(0.20, 0.22, 0.25), json_schema_extra=_meta(
-            "log per dosing period", _ASSUME,
-            "Between-patient SD of the recovery over the dosing period (slope on r1)."))
+        default_factory=lambda: _per_marker(0.20, 0.22, 0.25),
+        json_schema_extra=_meta(
+            "log per dosing period",
+            _ASSUME,
+            "Between-patient SD of the recovery over the dosing period (slope on r1).",
+        ),
+    )
     corr_intercept: tuple[float, float, float] = Field(
-        (0.8, 0.7, 0.5), json_schema_extra=_meta(
-            "correlation (alc-cd4, alc-cd8, cd4-cd8)", _ASSUME,
-            "T cells are a subset of lymphocytes: strong but imperfect correlation."))
+        (0.8, 0.7, 0.5),
+        json_schema_extra=_meta(
+            "correlation (alc-cd4, alc-cd8, cd4-cd8)",
+            _ASSUME,
+            "T cells are a subset of lymphocytes: strong but imperfect correlation.",
+        ),
+    )
     corr_slope: tuple[float, float, float] = Field(
-        (0.7, 0.6, 0.4), json_schema_extra=_meta(
-            "correlation (alc-cd4, alc-cd8, cd4-cd8)", _ASSUME,
-            "Recovery moves together across markers, not identically."))
-    sd_site: float = Field(0.10, ge=0, json_schema_extra=_meta(
-        "log", _ASSUME, "Site (laboratory, case-mix) effect on log counts, per marker."))
+        (0.7, 0.6, 0.4),
+        json_schema_extra=_meta(
+            "correlation (alc-cd4, alc-cd8, cd4-cd8)",
+            _ASSUME,
+            "Recovery moves together across markers, not identically.",
+        ),
+    )
+    sd_site: float = Field(
+        0.10,
+        ge=0,
+        json_schema_extra=_meta(
+            "log", _ASSUME, "Site (laboratory, case-mix) effect on log counts, per marker."
+        ),
+    )
     sd_residual: dict[str, float] = Field(
-        default_factory=lambda: _per_marker(0.20, 0.25, 0.25), json_schema_extra=_meta(
-            "log", _ASSUME, "Scale of within-patient visit-to-visit variation (t residual)."))
+        default_factory=lambda: _per_marker(0.20, 0.25, 0.25),
+        json_schema_extra=_meta(
+            "log", _ASSUME, "Scale of within-patient visit-to-visit variation (t residual)."
+        ),
+    )
     corr_residual: tuple[float, float, float] = Field(
-        (0.5, 0.5, 0.3), json_schema_extra=_meta(
-            "correlation (alc-cd4, alc-cd8, cd4-cd8)", _ASSUME,
-            "Same blood draw: measurement errors of the three counts correlate."))
-    residual_df: float = Field(5.0, gt=2, json_schema_extra=_meta(
-        "-", _ASSUME, "Student-t residuals (occasional outlying counts); normal as df -> inf."))
+        (0.5, 0.5, 0.3),
+        json_schema_extra=_meta(
+            "correlation (alc-cd4, alc-cd8, cd4-cd8)",
+            _ASSUME,
+            "Same blood draw: measurement errors of the three counts correlate.",
+        ),
+    )
+    residual_df: float = Field(
+        5.0,
+        gt=2,
+        json_schema_extra=_meta(
+            "-", _ASSUME, "Student-t residuals (occasional outlying counts); normal as df -> inf."
+        ),
+    )
     detection_limit: dict[str, float] = Field(
-        default_factory=lambda: _per_marker(50.0, 20.0, 20.0), json_schema_extra=_meta(
-            "cells/mm3", _ASSUME, "Lower limits of quantification of the counts."))
+        default_factory=lambda: _per_marker(50.0, 20.0, 20.0),
+        json_schema_extra=_meta(
+            "cells/mm3", _ASSUME, "Lower limits of quantification of the counts."
+        ),
+    )
     # --- covariates -------------------------------------------------------------------------
-    age_mean: float = Field(62.0, json_schema_extra=_meta(
-        "years", _ASSUME, "Septic shock population; enrolled ages 33-82 [N]."))
+    age_mean: float = Field(
+        62.0,
+        json_schema_extra=_meta(
+            "years", _ASSUME, "Septic shock population; enrolled ages 33-82 [N]."
+        ),
+    )
     age_sd: float = Field(12.0, gt=0, json_schema_extra=_meta("years", _ASSUME, "-"))
-    age_range: tuple[int, int] = Field((18, 82), json_schema_extra=_meta(
-        "years", _R, "Inclusion 18-79 [R], yet enrolled up to 82 [N]: the range allows 82."))
-    p_male: float = Field(0.6, ge=0, le=1, json_schema_extra=_meta(
-        "probability", _ASSUME, "Typical of septic shock cohorts."))
-    sofa_mean: float = Field(9.0, json_schema_extra=_meta(
-        "points", _ASSUME, "SOFA >= 2 required [R]; shock patients typically 8-10."))
-    apache2_mean: float = Field(24.0, json_schema_extra=_meta(
-        "points", _ASSUME, "Typical of septic shock cohorts."))
-    p_subcutaneous: float = Field(0.15, ge=0, le=1, json_schema_extra=_meta(
-        "probability", _R,
-        "SC instead of IM if INR > 2.5 or platelets < 35,000/mm3 [R]; frequency assumed."))
+    age_range: tuple[int, int] = Field(
+        (18, 82),
+        json_schema_extra=_meta(
+            "years", _R, "Inclusion 18-79 [R], yet enrolled up to 82 [N]: the range allows 82."
+        ),
+    )
+    p_male: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        json_schema_extra=_meta("probability", _ASSUME, "Typical of septic shock cohorts."),
+    )
+    sofa_mean: float = Field(
+        9.0,
+        json_schema_extra=_meta(
+            "points", _ASSUME, "SOFA >= 2 required [R]; shock patients typically 8-10."
+        ),
+    )
+    apache2_mean: float = Field(
+        24.0, json_schema_extra=_meta("points", _ASSUME, "Typical of septic shock cohorts.")
+    )
+    p_subcutaneous: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        json_schema_extra=_meta(
+            "probability",
+            _R,
+            "SC instead of IM if INR > 2.5 or platelets < 35,000/mm3 [R]; frequency assumed.",
+        ),
+    )
     # --- outcomes ---------------------------------------------------------------------------
-    p_death_90: float = Field(0.30, gt=0, lt=1, json_schema_extra=_meta(
-        "probability", _ASSUME, "90-day mortality of a typical patient in septic shock."))
-    death_weibull_shape: float = Field(0.7, gt=0, json_schema_extra=_meta(
-        "-", _ASSUME, "Decreasing hazard: most deaths early."))
-    log_hr_death_cyt107: float = Field(0.0, json_schema_extra=_meta(
-        "log hazard ratio", _N, "Trial too small to show a difference [N]; meta-analysis RR 1.01 [M]."))
-    log_hr_death_sofa: float = Field(0.10, json_schema_extra=_meta(
-        "log hazard ratio per SOFA point", _ASSUME, "Sicker patients die more."))
-    log_hr_death_alc: float = Field(-0.3, json_schema_extra=_meta(
-        "log hazard ratio per SD of the ALC intercept", _ASSUME,
-        "Persistent lymphopenia is associated with mortality."))
-    icu_los_median: float = Field(12.0, gt=0, json_schema_extra=_meta(
-        "days", _R, "Predicted ICU stay up to 2 weeks [R]."))
+    p_death_90: float = Field(
+        0.30,
+        gt=0,
+        lt=1,
+        json_schema_extra=_meta(
+            "probability", _ASSUME, "90-day mortality of a typical patient in septic shock."
+        ),
+    )
+    death_weibull_shape: float = Field(
+        0.7, gt=0, json_schema_extra=_meta("-", _ASSUME, "Decreasing hazard: most deaths early.")
+    )
+    log_hr_death_cyt107: float = Field(
+        0.0,
+        json_schema_extra=_meta(
+            "log hazard ratio",
+            _N,
+            "Trial too small to show a difference [N]; meta-analysis RR 1.01 [M].",
+        ),
+    )
+    log_hr_death_sofa: float = Field(
+        0.10,
+        json_schema_extra=_meta(
+            "log hazard ratio per SOFA point", _ASSUME, "Sicker patients die more."
+        ),
+    )
+    log_hr_death_alc: float = Field(
+        -0.3,
+        json_schema_extra=_meta(
+            "log hazard ratio per SD of the ALC intercept",
+            _ASSUME,
+            "Persistent lymphopenia is associated with mortality.",
+        ),
+    )
+    icu_los_median: float = Field(
+        12.0, gt=0, json_schema_extra=_meta("days", _R, "Predicted ICU stay up to 2 weeks [R].")
+    )
     icu_los_sdlog: float = Field(0.6, gt=0, json_schema_extra=_meta("log days", _ASSUME, "-"))
-    hospital_after_icu_median: float = Field(10.0, gt=0, json_schema_extra=_meta(
-        "days", _ASSUME, "Ward stay after ICU discharge."))
-    p_secondary_infection_28: float = Field(0.25, gt=0, lt=1, json_schema_extra=_meta(
-        "probability", _ASSUME, "Secondary infections in lymphopenic septic shock by day 28."))
-    log_hr_secondary_infection_cyt107: float = Field(0.0, json_schema_extra=_meta(
-        "log hazard ratio", "FACTS.md [M]", "Meta-analysis RR 1.05 (0.48-2.30) in sepsis."))
-    p_lost_to_follow_up: float = Field(0.03, ge=0, lt=1, json_schema_extra=_meta(
-        "probability", _ASSUME, "Vital status lost before day 90."))
-    p_labs_after_discharge: float = Field(0.85, ge=0, le=1, json_schema_extra=_meta(
-        "probability", _ASSUME, "Discharged patients who return for scheduled lab draws."))
-    p_missed_visit: float = Field(0.05, ge=0, lt=1, json_schema_extra=_meta(
-        "probability", _ASSUME, "A scheduled draw missed at random (never day 0)."))
-    p_panel_missing: float = Field(0.03, ge=0, lt=1, json_schema_extra=_meta(
-        "probability", _ASSUME, "CD4/CD8 flow cytometry not done at an otherwise done draw."))
+    hospital_after_icu_median: float = Field(
+        10.0, gt=0, json_schema_extra=_meta("days", _ASSUME, "Ward stay after ICU discharge.")
+    )
+    p_secondary_infection_28: float = Field(
+        0.25,
+        gt=0,
+        lt=1,
+        json_schema_extra=_meta(
+            "probability", _ASSUME, "Secondary infections in lymphopenic septic shock by day 28."
+        ),
+    )
+    log_hr_secondary_infection_cyt107: float = Field(
+        0.0,
+        json_schema_extra=_meta(
+            "log hazard ratio", "FACTS.md [M]", "Meta-analysis RR 1.05 (0.48-2.30) in sepsis."
+        ),
+    )
+    p_lost_to_follow_up: float = Field(
+        0.03,
+        ge=0,
+        lt=1,
+        json_schema_extra=_meta("probability", _ASSUME, "Vital status lost before day 90."),
+    )
+    p_labs_after_discharge: float = Field(
+        0.85,
+        ge=0,
+        le=1,
+        json_schema_extra=_meta(
+            "probability", _ASSUME, "Discharged patients who return for scheduled lab draws."
+        ),
+    )
+    p_missed_visit: float = Field(
+        0.05,
+        ge=0,
+        lt=1,
+        json_schema_extra=_meta(
+            "probability", _ASSUME, "A scheduled draw missed at random (never day 0)."
+        ),
+    )
+    p_panel_missing: float = Field(
+        0.03,
+        ge=0,
+        lt=1,
+        json_schema_extra=_meta(
+            "probability", _ASSUME, "CD4/CD8 flow cytometry not done at an otherwise done draw."
+        ),
+    )
     # --- adverse events ---------------------------------------------------------------------
-    ae_window_days: int = Field(42, ge=1, json_schema_extra=_meta(
-        "days", _ASSUME, "Treatment-emergent AE reporting window (dosing + 2 weeks)."))
-    p_serious_grade3: float = Field(0.7, ge=0, le=1, json_schema_extra=_meta(
-        "probability", _ASSUME, "Grade 4 always serious; grade 3 usually."))
-    ae_terms: tuple[AETermSpec, ...] = Field(DEFAULT_AE_TERMS, json_schema_extra=_meta(
-        "-", _A,
-        "No cytokine storm, well tolerated [A]: log-odds effects zero except injection-site "
-        "reactions (IM injections) and rash, modest; placebo risks assumed."))
+    ae_window_days: int = Field(
+        42,
+        ge=1,
+        json_schema_extra=_meta(
+            "days", _ASSUME, "Treatment-emergent AE reporting window (dosing + 2 weeks)."
+        ),
+    )
+    p_serious_grade3: float = Field(
+        0.7,
+        ge=0,
+        le=1,
+        json_schema_extra=_meta("probability", _ASSUME, "Grade 4 always serious; grade 3 usually."),
+    )
+    ae_terms: tuple[AETermSpec, ...] = Field(
+        DEFAULT_AE_TERMS,
+        json_schema_extra=_meta(
+            "-",
+            _A,
+            "No cytokine storm, well tolerated [A]: log-odds effects zero except injection-site "
+            "reactions (IM injections) and rash, modest; placebo risks assumed.",
+        ),
+    )
 
     @model_validator(mode="after")
     def _check(self) -> SyntheticParams:
@@ -348,14 +578,27 @@ class SyntheticParams(BaseModel):
             raise ValueError("visit_schedule must end on or before follow_up_days")
         if self.calibration_day <= 0:
             raise ValueError("calibration_day must be > 0")
-        for name in ("baseline_median", "cyt107_fold", "placebo_fold", "placebo_post_slope",
-                     "regimen_log_contrast", "sd_intercept", "sd_slope", "sd_residual",
-                     "detection_limit"):
+        for name in (
+            "baseline_median",
+            "cyt107_fold",
+            "placebo_fold",
+            "placebo_post_slope",
+            "regimen_log_contrast",
+            "sd_intercept",
+            "sd_slope",
+            "sd_residual",
+            "detection_limit",
+        ):
             value = getattr(self, name)
             if set(value) != set(LAB_MARKERS):
                 raise ValueError(f"{name} needs exactly the markers {LAB_MARKERS}")
-        for name in ("baseline_median", "cyt107_fold", "placebo_fold", "sd_residual",
-                     "detection_limit"):
+        for name in (
+            "baseline_median",
+            "cyt107_fold",
+            "placebo_fold",
+            "sd_residual",
+            "detection_limit",
+        ):
             if min(getattr(self, name).values()) <= 0:
                 raise ValueError(f"{name} must be positive")
         if abs(sum(self.site_probs) - 1) > 1e-9:
@@ -455,15 +698,21 @@ class Truth:
         c = self.coefficients
         row = c[(c["group"] == group) & (c["marker"] == marker)]
         if row.empty:
-            raise InputError(f"unknown group/marker {group!r}/{marker!r}", column="marker",
-                             hint=f"markers: {LAB_MARKERS}; groups: {(*GROUPS, 'cyt107')}")
+            raise InputError(
+                f"unknown group/marker {group!r}/{marker!r}",
+                column="marker",
+                hint=f"markers: {LAB_MARKERS}; groups: {(*GROUPS, 'cyt107')}",
+            )
         return float(row[column].iloc[0])
 
     def log_mean(self, group: str, marker: str, day: float) -> float:
         """Typical patient's log count (random effects and site at zero) in ``group`` on ``day``."""
         r1, r2 = ramp_basis(day, self.params.dosing_end_day)
-        return (self._coef(group, marker, "alpha") + self._coef(group, marker, "ramp") * r1
-                + self._coef(group, marker, "post") * r2)
+        return (
+            self._coef(group, marker, "alpha")
+            + self._coef(group, marker, "ramp") * r1
+            + self._coef(group, marker, "post") * r2
+        )
 
     def log_gm_ratio(self, marker: str, day: float, group: str = "cyt107") -> float:
         """True log ratio of geometric means ``group`` / placebo (typical patient) on ``day``."""
@@ -588,19 +837,32 @@ def calibrated_coefficients(params: SyntheticParams) -> pd.DataFrame:
         g1 = (math.log(p.placebo_fold[m]) - g2 * r2) / r1
         denom = r1 - p.effect_decay * r2
         if denom <= 0:
-            raise InputError("effect_decay too large: the effect is gone by the calibration day",
-                             column="effect_decay", hint="use a smaller effect_decay")
+            raise InputError(
+                "effect_decay too large: the effect is gone by the calibration day",
+                column="effect_decay",
+                hint="use a smaller effect_decay",
+            )
         if p.fold_reference == "baseline":
             beta = (math.log(p.cyt107_fold[m]) - g1 * r1 - g2 * r2) / denom
         else:
             beta = math.log(p.cyt107_fold[m]) / denom
         delta = p.regimen_log_contrast[m]
-        for group, eff in (("placebo", 0.0), ("weekly", beta - delta / 2),
-                           ("twice_weekly", beta + delta / 2), ("cyt107", beta)):
-            rows.append({
-                "group": group, "marker": m, "alpha": math.log(p.baseline_median[m]),
-                "ramp": g1 + eff, "post": g2 - p.effect_decay * eff, "effect": eff,
-            })
+        for group, eff in (
+            ("placebo", 0.0),
+            ("weekly", beta - delta / 2),
+            ("twice_weekly", beta + delta / 2),
+            ("cyt107", beta),
+        ):
+            rows.append(
+                {
+                    "group": group,
+                    "marker": m,
+                    "alpha": math.log(p.baseline_median[m]),
+                    "ramp": g1 + eff,
+                    "post": g2 - p.effect_decay * eff,
+                    "effect": eff,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -616,12 +878,19 @@ def _estimands(coef: pd.DataFrame, params: SyntheticParams) -> pd.DataFrame:
 
         for day in params.visit_schedule:
             lr = lm("cyt107", day) - lm("placebo", day)
-            rows.append({
-                "marker": m, "day": int(day), "log_gm_ratio": lr, "gm_ratio": math.exp(lr),
-                **{f"fold_{g}": math.exp(lm(g, day) - lm(g, 0))
-                   for g in ("placebo", "cyt107", "weekly", "twice_weekly")},
-                "regimen_log_contrast": lm("twice_weekly", day) - lm("weekly", day),
-            })
+            rows.append(
+                {
+                    "marker": m,
+                    "day": int(day),
+                    "log_gm_ratio": lr,
+                    "gm_ratio": math.exp(lr),
+                    **{
+                        f"fold_{g}": math.exp(lm(g, day) - lm(g, 0))
+                        for g in ("placebo", "cyt107", "weekly", "twice_weekly")
+                    },
+                    "regimen_log_contrast": lm("twice_weekly", day) - lm("weekly", day),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -634,8 +903,13 @@ def _death_scale(p: SyntheticParams) -> float:
     return p.follow_up_days / (-math.log1p(-p.p_death_90)) ** (1.0 / p.death_weibull_shape)
 
 
-def _mvt(rng: np.random.Generator, n: int, sd: dict[str, float],
-         corr: tuple[float, float, float], df: float) -> np.ndarray:
+def _mvt(
+    rng: np.random.Generator,
+    n: int,
+    sd: dict[str, float],
+    corr: tuple[float, float, float],
+    df: float,
+) -> np.ndarray:
     z = rng.multivariate_normal(np.zeros(3), _cov3(sd, corr), size=n, method="cholesky")
     w = rng.chisquare(df, size=n)
     return z / np.sqrt(w / df)[:, None]
@@ -647,9 +921,16 @@ def _check_sizes(n_cyt107: int, n_placebo: int) -> None:
         if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < low or n > 100_000:
             problems.append(f"{name} must be an integer between {low} and 100000, got {n!r}")
     if problems:
-        raise InputError([Problem(msg, column=msg.split()[0],
-                                  hint="CYT107 is split across two regimens: n_cyt107 >= 2")
-                          for msg in problems])
+        raise InputError(
+            [
+                Problem(
+                    msg,
+                    column=msg.split()[0],
+                    hint="CYT107 is split across two regimens: n_cyt107 >= 2",
+                )
+                for msg in problems
+            ]
+        )
 
 
 def simulate_trial(
@@ -729,8 +1010,11 @@ def simulate_trial(
     # --- randomisation ------------------------------------------------------------------------
     rng_rand = seeds.rng(seed, "synthetic.randomisation")
     n_weekly = int(n_cyt107) // 2
-    groups = np.array(["weekly"] * n_weekly + ["twice_weekly"] * (int(n_cyt107) - n_weekly)
-                      + ["placebo"] * int(n_placebo))
+    groups = np.array(
+        ["weekly"] * n_weekly
+        + ["twice_weekly"] * (int(n_cyt107) - n_weekly)
+        + ["placebo"] * int(n_placebo)
+    )
     groups = groups[rng_rand.permutation(n)]
     arms = np.where(groups == "placebo", "placebo", "cyt107")
     cyt = (arms == "cyt107").astype(float)
@@ -748,20 +1032,27 @@ def simulate_trial(
 
     # --- patient slopes -----------------------------------------------------------------------
     rng_slope = seeds.rng(seed, "synthetic.slopes")
-    b = rng_slope.multivariate_normal(np.zeros(3), _cov3(p.sd_slope, p.corr_slope), size=n,
-                                      method="cholesky")
+    b = rng_slope.multivariate_normal(
+        np.zeros(3), _cov3(p.sd_slope, p.corr_slope), size=n, method="cholesky"
+    )
 
     # --- outcomes -----------------------------------------------------------------------------
     rng_out = seeds.rng(seed, "synthetic.outcomes")
-    eta = (p.log_hr_death_cyt107 * cyt + p.log_hr_death_sofa * (sofa - 9)
-           + p.log_hr_death_alc * a[:, 0] / p.sd_intercept["alc"])
+    eta = (
+        p.log_hr_death_cyt107 * cyt
+        + p.log_hr_death_sofa * (sofa - 9)
+        + p.log_hr_death_alc * a[:, 0] / p.sd_intercept["alc"]
+    )
     t_death = _death_scale(p) * (rng_out.exponential(1.0, n) / np.exp(eta)) ** (
-        1.0 / p.death_weibull_shape)
+        1.0 / p.death_weibull_shape
+    )
     t_icu = np.exp(rng_out.normal(math.log(p.icu_los_median), p.icu_los_sdlog, n))
     t_hosp = t_icu + np.exp(rng_out.normal(math.log(p.hospital_after_icu_median), 0.6, n))
     os_frac = rng_out.uniform(0.4, 0.9, n)
     rate_si = -math.log1p(-p.p_secondary_infection_28) / 28.0
-    t_si = rng_out.exponential(1.0, n) / (rate_si * np.exp(p.log_hr_secondary_infection_cyt107 * cyt))
+    t_si = rng_out.exponential(1.0, n) / (
+        rate_si * np.exp(p.log_hr_secondary_infection_cyt107 * cyt)
+    )
     lost = rng_out.random(n) < p.p_lost_to_follow_up
     t_lost = rng_out.uniform(1.0, p.follow_up_days, n)
     attends_after_discharge = rng_out.random(n) < p.p_labs_after_discharge
@@ -780,8 +1071,11 @@ def simulate_trial(
         died = death_day[i] <= end_vital
         last_fu = death_day[i] if died else end_vital
         icu = icu_day[i] if icu_day[i] < death_day[i] and icu_day[i] <= last_fu else None
-        hosp = hosp_day[i] if icu is not None and hosp_day[i] < death_day[i] and \
-            hosp_day[i] <= last_fu else None
+        hosp = (
+            hosp_day[i]
+            if icu is not None and hosp_day[i] < death_day[i] and hosp_day[i] <= last_fu
+            else None
+        )
         si_day = math.ceil(t_si[i])
         si = si_day if si_day <= last_fu and si_day < death_day[i] + 1 else None
         t_os = max(1.0, os_frac[i] * min(t_icu[i], t_death[i]))
@@ -793,14 +1087,16 @@ def simulate_trial(
         if icu is not None and not attends_after_discharge[i]:
             end = min(end, icu)
         lab_end[i] = end
-        out_rows.append({
-            "death_day": int(death_day[i]) if died else None,
-            "last_follow_up_day": int(last_fu),
-            "secondary_infection_day": si,
-            "icu_discharge_day": None if icu is None else int(icu),
-            "hospital_discharge_day": None if hosp is None else int(hosp),
-            "organ_support_free_days_28": osfd,
-        })
+        out_rows.append(
+            {
+                "death_day": int(death_day[i]) if died else None,
+                "last_follow_up_day": int(last_fu),
+                "secondary_infection_day": si,
+                "icu_discharge_day": None if icu is None else int(icu),
+                "hospital_discharge_day": None if hosp is None else int(hosp),
+                "organ_support_free_days_28": osfd,
+            }
+        )
 
     # --- labs ---------------------------------------------------------------------------------
     rng_lab = seeds.rng(seed, "synthetic.labs")
@@ -823,8 +1119,7 @@ def simulate_trial(
             if day == 0:
                 y = q0[i].copy()
             else:
-                mu = (alpha + a[i] + site_eff[site_idx[i]] + (ramp + b[i]) * r1[k]
-                      + post * r2[k])
+                mu = alpha + a[i] + site_eff[site_idx[i]] + (ramp + b[i]) * r1[k] + post * r2[k]
                 y = np.round(np.exp(mu + eps[i, k]), 1)
             bdl = y < lod
             y = np.where(bdl, lod, y)
@@ -852,27 +1147,37 @@ def simulate_trial(
             last = min(window, out_rows[i]["last_follow_up_day"])
             onset = int(np.floor(u_onset[i] * (last + 1)))
             serious = bool(grade[i] == 4 or (grade[i] == 3 and u_serious[i] < p.p_serious_grade3))
-            ae_rows.append({"_i": int(i), "soc": spec.soc, "term": spec.term, "grade": int(grade[i]),
-                            "serious": serious, "onset_day": onset,
-                            "related": bool(u_related[i] < spec.p_related)})
+            ae_rows.append(
+                {
+                    "_i": int(i),
+                    "soc": spec.soc,
+                    "term": spec.term,
+                    "grade": int(grade[i]),
+                    "serious": serious,
+                    "onset_day": onset,
+                    "related": bool(u_related[i] < spec.p_related),
+                }
+            )
 
     # --- assemble -----------------------------------------------------------------------------
     ids = np.array([f"S{i + 1:03d}" for i in range(n)])
-    patients = pd.DataFrame({
-        "patient_id": ids,
-        "arm": arms,
-        "regimen": groups,
-        "site": [SITES[s][0] for s in site_idx],
-        "country": [SITES[s][1] for s in site_idx],
-        "age": age,
-        "sex": sex,
-        "sofa": sofa,
-        "apache2": apache2,
-        "route": route,
-        "infection_source": infection_source,
-        "charlson": charlson,
-        "baseline_alc": np.round((q1[:, 0] + q0[:, 0]) / 2, 2),
-    })
+    patients = pd.DataFrame(
+        {
+            "patient_id": ids,
+            "arm": arms,
+            "regimen": groups,
+            "site": [SITES[s][0] for s in site_idx],
+            "country": [SITES[s][1] for s in site_idx],
+            "age": age,
+            "sex": sex,
+            "sofa": sofa,
+            "apache2": apache2,
+            "route": route,
+            "infection_source": infection_source,
+            "charlson": charlson,
+            "baseline_alc": np.round((q1[:, 0] + q0[:, 0]) / 2, 2),
+        }
+    )
     labs = pd.DataFrame(lab_rows)
     labs["patient_id"] = ids[labs.pop("_i").to_numpy()]
     labs = labs[["patient_id", "study_day", *markers, *(f"{m}_bdl" for m in markers)]]
@@ -881,21 +1186,29 @@ def simulate_trial(
         ae.insert(0, "patient_id", ids[ae.pop("_i").to_numpy()])
         ae = ae.sort_values(["patient_id", "onset_day", "soc", "term"], kind="stable")
     else:
-        ae = pd.DataFrame(columns=["patient_id", "soc", "term", "grade", "serious", "onset_day",
-                                   "related"])
+        ae = pd.DataFrame(
+            columns=["patient_id", "soc", "term", "grade", "serious", "onset_day", "related"]
+        )
     outcomes = pd.DataFrame(out_rows)
     outcomes.insert(0, "patient_id", ids)
 
     meta = TrialMeta(
         name=name or f"iris7-synthetic-seed{seed}",
-        description=("SYNTHETIC IRIS-7-like trial (CYT107 vs placebo in septic shock with severe "
-                     "lymphopenia), generated from public facts and documented assumptions; "
-                     "not IRIS-7 patient data."),
-        provenance=Provenance(kind="synthetic", source=f"{GENERATOR_NAME} v{GENERATOR_VERSION}",
-                              seed=int(seed),
-                              notes="See docs/synthetic-trial.md; truth in truth.json."),
-        arms=[ArmSpec(name="placebo", label="Placebo", regimens=["placebo"]),
-              ArmSpec(name="cyt107", label="CYT107 10 µg/kg", regimens=list(CYT107_REGIMENS))],
+        description=(
+            "SYNTHETIC IRIS-7-like trial (CYT107 vs placebo in septic shock with severe "
+            "lymphopenia), generated from public facts and documented assumptions; "
+            "not IRIS-7 patient data."
+        ),
+        provenance=Provenance(
+            kind="synthetic",
+            source=f"{GENERATOR_NAME} v{GENERATOR_VERSION}",
+            seed=int(seed),
+            notes="See docs/synthetic-trial.md; truth in truth.json.",
+        ),
+        arms=[
+            ArmSpec(name="placebo", label="Placebo", regimens=["placebo"]),
+            ArmSpec(name="cyt107", label="CYT107 10 µg/kg", regimens=list(CYT107_REGIMENS)),
+        ],
         units=dict.fromkeys(markers, "cells/mm3"),
         visit_schedule=list(p.visit_schedule),
         dosing_end_day=D,
@@ -904,17 +1217,24 @@ def simulate_trial(
     )
     from .io import normalise_tables
 
-    data = normalise_tables(TrialData(meta=meta, patients=patients, labs=labs,
-                                      adverse_events=ae, outcomes=outcomes))
+    data = normalise_tables(
+        TrialData(meta=meta, patients=patients, labs=labs, adverse_events=ae, outcomes=outcomes)
+    )
 
     truth = Truth(
-        params=p, seed=int(seed), coefficients=coef, estimands=_estimands(coef, p),
+        params=p,
+        seed=int(seed),
+        coefficients=coef,
+        estimands=_estimands(coef, p),
         sds={
-            "sd_intercept": dict(p.sd_intercept), "sd_slope": dict(p.sd_slope),
-            "corr_intercept": dict(zip(("alc_cd4", "alc_cd8", "cd4_cd8"), p.corr_intercept,
-                                       strict=True)),
+            "sd_intercept": dict(p.sd_intercept),
+            "sd_slope": dict(p.sd_slope),
+            "corr_intercept": dict(
+                zip(("alc_cd4", "alc_cd8", "cd4_cd8"), p.corr_intercept, strict=True)
+            ),
             "corr_slope": dict(zip(("alc_cd4", "alc_cd8", "cd4_cd8"), p.corr_slope, strict=True)),
-            "sd_site": p.sd_site, "sd_residual": dict(p.sd_residual),
+            "sd_site": p.sd_site,
+            "sd_residual": dict(p.sd_residual),
             "residual_df": p.residual_df,
         },
         ae=_ae_truth(p),
@@ -926,15 +1246,19 @@ def simulate_trial(
             "p_secondary_infection_28_placebo": p.p_secondary_infection_28,
             "log_hr_secondary_infection_cyt107": p.log_hr_secondary_infection_cyt107,
         },
-        patient_effects=pd.DataFrame({
-            "patient_id": ids,
-            **{f"intercept_{m}": a[:, j] for j, m in enumerate(markers)},
-            **{f"slope_{m}": b[:, j] for j, m in enumerate(markers)},
-        }),
-        site_effects=pd.DataFrame({
-            "site": [s for s, _ in SITES],
-            **{m: site_eff[:, j] for j, m in enumerate(markers)},
-        }),
+        patient_effects=pd.DataFrame(
+            {
+                "patient_id": ids,
+                **{f"intercept_{m}": a[:, j] for j, m in enumerate(markers)},
+                **{f"slope_{m}": b[:, j] for j, m in enumerate(markers)},
+            }
+        ),
+        site_effects=pd.DataFrame(
+            {
+                "site": [s for s, _ in SITES],
+                **{m: site_eff[:, j] for j, m in enumerate(markers)},
+            }
+        ),
     )
     return SyntheticTrial(data=data, truth=truth)
 
@@ -944,8 +1268,16 @@ def _ae_truth(p: SyntheticParams) -> pd.DataFrame:
     for s in p.ae_terms:
         lo = math.log(s.placebo_risk / (1 - s.placebo_risk))
         p1 = 1 / (1 + math.exp(-(lo + s.log_odds_ratio)))
-        rows.append({"soc": s.soc, "term": s.term, "p_placebo": s.placebo_risk, "p_cyt107": p1,
-                     "log_odds_ratio": s.log_odds_ratio, "risk_difference": p1 - s.placebo_risk})
+        rows.append(
+            {
+                "soc": s.soc,
+                "term": s.term,
+                "p_placebo": s.placebo_risk,
+                "p_cyt107": p1,
+                "log_odds_ratio": s.log_odds_ratio,
+                "risk_difference": p1 - s.placebo_risk,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -973,23 +1305,60 @@ def parameter_table(params: SyntheticParams | None = None) -> pd.DataFrame:
     for fname, finfo in SyntheticParams.model_fields.items():
         extra = finfo.json_schema_extra or {}
         value = getattr(p, fname)
-        base = {"unit": str(extra.get("unit", "")), "source": str(extra.get("source", "")),
-                "reasoning": str(extra.get("reasoning", ""))}
+        base = {
+            "unit": str(extra.get("unit", "")),
+            "source": str(extra.get("source", "")),
+            "reasoning": str(extra.get("reasoning", "")),
+        }
         if fname == "ae_terms":
             for spec in value:
                 for attr in ("soc", "placebo_risk", "log_odds_ratio", "grade_probs", "p_related"):
                     v = getattr(spec, attr)
-                    unit = {"placebo_risk": "probability", "log_odds_ratio": "log odds ratio",
-                            "grade_probs": "probabilities of grades 1-4",
-                            "p_related": "probability"}.get(attr, "-")
-                    rows.append({"name": f"ae.{spec.term}.{attr}", "value": _fmt(v),
-                                 **base, "unit": unit})
+                    unit = {
+                        "placebo_risk": "probability",
+                        "log_odds_ratio": "log odds ratio",
+                        "grade_probs": "probabilities of grades 1-4",
+                        "p_related": "probability",
+                    }.get(attr, "-")
+                    source, why = _ASSUME, _AE_REASONS[attr]
+                    if attr == "log_odds_ratio":
+                        if v == 0:
+                            source, why = (
+                                _A,
+                                (
+                                    "Well tolerated, no cytokine storm [A]: no "
+                                    "CYT107 effect on this term."
+                                ),
+                            )
+                        else:
+                            why = (
+                                "A modest real effect (IL-7 given by IM/SC injection), so "
+                                "that safety models have something true to find."
+                            )
+                    rows.append(
+                        {
+                            "name": f"ae.{spec.term}.{attr}",
+                            "value": _fmt(v),
+                            "unit": unit,
+                            "source": source,
+                            "reasoning": why,
+                        }
+                    )
         elif isinstance(value, dict):
             for k, v in value.items():
                 rows.append({"name": f"{fname}.{k}", "value": _fmt(v), **base})
         else:
             rows.append({"name": fname, "value": _fmt(value), **base})
     return pd.DataFrame(rows, columns=["name", "value", "unit", "source", "reasoning"])
+
+
+_AE_REASONS = {
+    "soc": "MedDRA system organ class of the term.",
+    "placebo_risk": "Incidence typical of septic shock ICU populations; not public for IRIS-7.",
+    "grade_probs": "Severity mix typical of the term in ICU patients.",
+    "p_related": "Investigator-assessed relatedness (blinded: same in both arms).",
+    "log_odds_ratio": "CYT107 effect on the log odds of the term.",
+}
 
 
 def _fmt(v: Any) -> str:

@@ -91,7 +91,7 @@ def assurance(design: BinaryDesign | NormalDesign, design_prior: BinaryDesignPri
         delta = design_prior.sample_delta(r, n_draws)
         mu_c = design_prior.control_mean
         y1 = r.normal(mu_c + delta, design.se1)
-        y2 = r.normal(mu_c, design.se2)
+        y2 = r.normal(mu_c, design.se2, size=n_draws)
         hit = design.decide(y1, y2).astype(float)
         point = float(design.oc(mu_c + design_prior.point(), mu_c))
         p_pos = design_prior.p_positive()

@@ -225,9 +225,9 @@ class BetaMix:
         d1 = f * g
         d2 = f * (g**2 - (self.a - 1) / x**2 - (self.b - 1) / (1 - x) ** 2)
         p, p1, p2 = f.sum(-1), d1.sum(-1), d2.sum(-1)
-        info = -(p2 / p - (p1 / p) ** 2)
-        ratio = info * UNIT_NODES * (1 - UNIT_NODES)
-        return float(np.sum(UNIT_WEIGHTS * p * ratio))
+        # p(θ)·i(θ) = -p'' + p'²/p; nodes where the density underflows contribute nothing
+        p_info = -p2 + np.divide(p1**2, p, out=np.zeros_like(p), where=p > 0)
+        return float(np.sum(UNIT_WEIGHTS * p_info * UNIT_NODES * (1 - UNIT_NODES)))
 
     def __repr__(self) -> str:
         comps = ", ".join(f"{w:.3g}·Beta({a:.4g}, {b:.4g})"
@@ -383,7 +383,8 @@ class NormMix:
         p = comp.sum(-1)
         p1 = (comp * g).sum(-1)
         p2 = (comp * (g**2 - 1 / self.s**2)).sum(-1)
-        info = -(p2 / p - (p1 / p) ** 2)
+        info = -(np.divide(p2, p, out=np.zeros_like(p), where=p > 0)
+                 - np.divide(p1, p, out=np.zeros_like(p), where=p > 0) ** 2)
         return float(self.sigma**2 * np.sum(wts * info))
 
     def __repr__(self) -> str:

@@ -163,6 +163,9 @@ class BayesRule(BaseModel):
     treatment: str = "CYT107"
     control: str = "placebo"
     units: str = ""
+    display: Literal["difference", "fold"] = Field(
+        default="difference",
+        description="'fold': the endpoint is a log quantity; thresholds read as exp(q)-fold")
 
     # -- evaluation on posteriors --------------------------------------------------------------
     def probabilities(self, post1: BetaMix | NormMix, post2: BetaMix | NormMix) -> list[float]:
@@ -174,6 +177,16 @@ class BayesRule(BaseModel):
         """True when every criterion holds for these posteriors."""
         return all(p > c.prob for p, c in
                    zip(self.probabilities(post1, post2), self.criteria, strict=True))
+
+    def decide_draws(self, theta1, theta2) -> bool:
+        """The rule applied to joint posterior draws of ``θ₁`` and ``θ₂`` (e.g. from MCMC)."""
+        g = {"identity": lambda x: x, "log": np.log, "logit": special.logit}[self.scale]
+        diff = g(np.asarray(theta1, float)) - g(np.asarray(theta2, float))
+        for c in self.criteria:
+            p = np.mean(diff <= c.threshold) if c.lower_tail else np.mean(diff > c.threshold)
+            if not p > c.prob:
+                return False
+        return True
 
     # -- binary: decision matrix ---------------------------------------------------------------
     def decision_matrix(self, prior1: BetaMix, prior2: BetaMix, n1: int, n2: int) -> np.ndarray:
@@ -237,6 +250,11 @@ class BayesRule(BaseModel):
             return (f"the {ratio} of {ep} ({t} vs {k}) is "
                     f"{'at most' if c.lower_tail else 'above'} {np.exp(q):.3g}")
         u = f" {self.units}" if self.units else ""
+        if self.display == "fold" and q != 0:
+            fold = f"{np.exp(q):.3g}-fold"
+            if c.lower_tail:
+                return f"{ep} on {t} is at most {fold} that on {k}"
+            return f"{ep} on {t} is more than {fold} that on {k}"
         if q == 0:
             return f"{ep} on {t} is {'lower' if c.lower_tail else 'higher'} than on {k}"
         if c.lower_tail:
@@ -318,7 +336,20 @@ def rule_decision_matrix(rule: Rule, prior1: BetaMix | None, prior2: BetaMix | N
         return rule.decision_matrix(n1, n2)
     if prior1 is None or prior2 is None:
         raise InputError("a Bayesian rule needs analysis priors for both arms", column="prior")
-    return rule.decision_matrix(prior1, prior2, n1, n2)
+    key = (rule.model_dump_json(), *(tuple(np.concatenate([p.w, p.a, p.b]).tolist())
+                                     for p in (prior1, prior2)), int(n1), int(n2))
+    hit = _DECISION_CACHE.get(key)
+    if hit is None:
+        hit = rule.decision_matrix(prior1, prior2, n1, n2)
+        hit.setflags(write=False)
+        if len(_DECISION_CACHE) >= _CACHE_SIZE:
+            _DECISION_CACHE.pop(next(iter(_DECISION_CACHE)))
+        _DECISION_CACHE[key] = hit
+    return hit
+
+
+_CACHE_SIZE = 256
+_DECISION_CACHE: dict[tuple, np.ndarray] = {}
 
 
 class OneSampleRule(BaseModel):

@@ -52,7 +52,7 @@ ENDPOINT_LABELS = {
     "mortality": "28-day mortality",
     "infection": "secondary infection",
     "rise50": "a >= 50 % ALC rise by day 29",
-    "alc": "the day-29 log ALC",
+    "alc": "the day-29 ALC",
     "safety": "the rate of fever with respiratory distress after a dose",
 }
 
@@ -77,7 +77,7 @@ def default_rule(endpoint: str) -> Rule | OneSampleRule:
     if endpoint == "alc":
         return BayesRule(criteria=[Criterion(prob=0.975),
                                    Criterion(prob=0.5, threshold=float(np.log(1.5)))],
-                         endpoint=label, units="on the log scale")
+                         endpoint=label, display="fold")
     return OneSampleRule(prob=0.9, threshold=0.10, endpoint=label)
 
 

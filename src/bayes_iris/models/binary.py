@@ -23,6 +23,7 @@ References
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -233,8 +234,7 @@ def _prob_t_exceeds(post_t: BetaMixture, post_c: BetaMixture, h: Callable[[float
                     return 0.0
                 return float(special.betaincc(at, bt, y))
 
-            inner = sum(_beta_expect(ac, bc, g, lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:],
-                                                                         strict=True))
+            inner = sum(_beta_expect(ac, bc, g, lo, hi) for lo, hi in itertools.pairwise(cuts))
             total += wc * wt * inner
     return float(min(max(total, 0.0), 1.0))
 

@@ -56,8 +56,14 @@ def plot_observed_trajectories(
     """
     d = labs_long[labs_long["marker"] == marker]
     if ax is None:
-        fig, axes = plt.subplots(1, len(arms), figsize=(4.2 * len(arms), 3.8), sharey=True,
-                                 squeeze=False, layout="constrained")
+        fig, axes = plt.subplots(
+            1,
+            len(arms),
+            figsize=(4.2 * len(arms), 3.8),
+            sharey=True,
+            squeeze=False,
+            layout="constrained",
+        )
         panels = dict(zip(arms, axes[0], strict=True))
     else:
         fig = ax.figure
@@ -68,16 +74,24 @@ def plot_observed_trajectories(
         colour = ARM_COLOURS.get(arm, "C0")
         for (_, regimen), g in da.groupby(["patient_id", "regimen"], sort=True):
             g = g.sort_values("study_day")
-            a.plot(g["study_day"], g["value"], color=colour, alpha=0.45, lw=0.9,
-                   ls=REGIMEN_STYLES.get(regimen, "-"), marker="o", ms=2.5)
+            a.plot(
+                g["study_day"],
+                g["value"],
+                color=colour,
+                alpha=0.45,
+                lw=0.9,
+                ls=REGIMEN_STYLES.get(regimen, "-"),
+                marker="o",
+                ms=2.5,
+            )
             b = g[g["bdl"].astype(bool)]
             if len(b):
-                a.plot(b["study_day"], b["value"], ls="none", marker="v", mfc="white",
-                       mec=colour, ms=5)
+                a.plot(
+                    b["study_day"], b["value"], ls="none", marker="v", mfc="white", mec=colour, ms=5
+                )
         if len(da):
             gm = da.groupby("study_day")["value"].apply(lambda v: float(np.exp(np.log(v).mean())))
-            a.plot(gm.index, gm.to_numpy(), color="black", lw=2.2,
-                   label=f"geometric mean ({arm})")
+            a.plot(gm.index, gm.to_numpy(), color="black", lw=2.2, label=f"geometric mean ({arm})")
         if dosing_end_day is not None:
             a.axvspan(0, dosing_end_day, color="#f4d03f", alpha=0.12, lw=0)
         if threshold is not None and marker == "alc":

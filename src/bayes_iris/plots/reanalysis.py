@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+
 def _layout():
     """Constrained layout leaving a strip at the bottom for the provenance stamp."""
     from matplotlib.layout_engine import ConstrainedLayoutEngine

@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+
 def _layout():
     """Constrained layout leaving a strip at the bottom for the provenance stamp."""
     from matplotlib.layout_engine import ConstrainedLayoutEngine
@@ -22,7 +23,7 @@ __all__ = ["plot_ae_forest", "plot_ae_shrinkage", "plot_two_arm"]
 
 def _axes(ax, n_rows: int, width: float = 8.0):
     if ax is None:
-        fig, ax = plt.subplots(figsize=(width, 1.2 + 0.32 * max(n_rows, 3)), layout=_layout())
+        _fig, ax = plt.subplots(figsize=(width, 1.2 + 0.32 * max(n_rows, 3)), layout=_layout())
     return ax.figure, ax
 
 
@@ -43,8 +44,8 @@ def plot_ae_shrinkage(result, *, ax=None, title: str | None = None) -> Figure:
     >>> t = pd.DataFrame(dict(soc=["A", "B"], term=["a", "b"], raw_log_or=[1.5, -0.4],
     ...                       theta_mean=[0.6, -0.05], p_theta_gt_0=[0.8, 0.1], model="bb"))
     >>> fig = plot_ae_shrinkage(SimpleNamespace(ae_table=t))
-    >>> len(fig.axes)
-    1
+    >>> len(fig.axes)  # the panel and its colour bar
+    2
     """
     t = result.ae_table
     fig, ax = _axes(ax, len(t))

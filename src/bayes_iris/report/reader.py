@@ -126,12 +126,15 @@ class ResultsReader:
         if led is not None and led.get("status") in {"failed", "missing", "input-error",
                                                      "strict-failed"}:
             status = led["status"]
-            what = {"missing": "the script does not exist",
+            what = {"missing": f"analyses/{stem}.py does not exist",
                     "input-error": "it rejected its input (exit 2)",
                     "strict-failed": "its diagnostics failed under --strict (exit 3)"}.get(
                 status, f"it exited with code {led.get('exit_code')}")
-            msgs.append(f"In the latest run, step {stem} failed: {what}.")
-            if led.get("message"):
+            if status == "missing":
+                msgs.append(f"The latest run could not run step {stem}: {what}.")
+            else:
+                msgs.append(f"In the latest run, step {stem} failed: {what}.")
+            if led.get("message") and status != "missing":
                 msgs.append(str(led["message"]))
             if rec is not None and rec.get("outputs"):
                 msgs.append("The artefacts shown below come from an EARLIER run and may be stale.")
@@ -167,7 +170,10 @@ class ResultsReader:
                 if isinstance(v, dict):
                     flag = v.get("status")
                     if flag not in (None, "ok"):
-                        out.append(f"{k}: {flag} {v.get('messages', '')}".strip())
+                        msgs = v.get("messages") or ""
+                        if isinstance(msgs, list):
+                            msgs = "; ".join(str(m) for m in msgs)
+                        out.append(f"{k}: {flag} {msgs}".strip())
                 elif k in {"messages", "message"} and v:
                     out.append(str(v))
         return out

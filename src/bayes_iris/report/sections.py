@@ -32,7 +32,7 @@ class Report:
     --------
     >>> import tempfile
     >>> rep = Report(tempfile.mkdtemp())
-    >>> "not available" in rep.table("consort")
+    >>> "Not available" in rep.table("consort")
     True
     >>> "Provenance unknown" in rep.banner()
     True
@@ -90,14 +90,16 @@ class Report:
         if stem is None:
             return h.box("unavailable", f"Not available: {relpath} has not been produced")
         st = self.reader.step_state(stem)
-        if st.state in {"failed", "missing", "stale"}:
+        if st.state == "missing":
+            reason = f"analyses/{stem}.py does not exist"
+        elif st.state in {"failed", "stale"}:
             reason = f"step {stem} failed"
         elif st.state == "not-run":
             reason = f"step {stem} has not run"
         else:
             reason = f"step {stem} ran but did not write it"
         return h.box("unavailable", f"Not available: {relpath} ({reason})",
-                     st.messages[:1] if st.state != "ok" else [])
+                     st.messages[:1] if st.state not in {"ok", "missing"} else [])
 
     def _stale_note(self, relpath: str) -> h.HTMLFragment | None:
         art = self.reader.artefact(relpath)

@@ -1,0 +1,113 @@
+"""sample_size and the design-prior readers (upstream tables built here, small frames)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bayes_iris.design import (
+    BinaryDesignPrior,
+    NormMix,
+    alc_design_prior,
+    clinical_design_prior,
+    read_alc_inputs,
+    read_reanalysis,
+    sample_size,
+)
+from bayes_iris.design.design_priors import SYNTHETIC_NOTE, bridged_design_prior
+from bayes_iris.errors import InputError
+
+CURVE_COLUMNS = ["n_total", "n_treat", "n_control", "assurance", "mcse", "power_at_point",
+                 "p_benefit"]
+
+
+@pytest.fixture
+def tables(tmp_path):
+    pd.DataFrame([{"provenance": "synthetic", "log_ratio_mean": 1.1, "log_ratio_sd": 0.25,
+                   "sd_patient_log_alc_day29": 0.7, "p_rise50_placebo": 0.3,
+                   "p_rise50_cyt107": 0.9, "day": 29}]).to_csv(
+        tmp_path / "design_inputs_alc.csv", index=False)
+    pd.DataFrame([
+        {"provenance": "published", "case": "sepsis_mortality", "prior": "minimally_informative",
+         "log_mean": np.log(0.75), "log_sd": 0.15},
+        {"provenance": "published", "case": "sepsis_secondary_infection",
+         "prior": "minimally_informative", "log_mean": 0.05, "log_sd": 0.4},
+        {"provenance": "published", "case": "sepsis_mortality", "prior": "skeptical",
+         "log_mean": 0.0, "log_sd": 0.2},
+    ]).to_csv(tmp_path / "reanalysis_summary.csv", index=False)
+    return tmp_path
+
+
+def test_readers_use_upstream_tables_and_label_synthetic(tables):
+    alc = read_alc_inputs(tables)
+    assert alc["log_ratio_mean"] == 1.1
+    assert SYNTHETIC_NOTE in alc["source"]
+    m, s, src = read_reanalysis(tables, "mortality")
+    assert (m, s) == (pytest.approx(np.log(0.75)), 0.15)
+    assert "published" in src and "sepsis_mortality" in src
+    assert read_reanalysis(tables, "mortality", prior="skeptical")[0] == 0.0
+
+
+def test_fallbacks_are_labelled(tmp_path):
+    assert clinical_design_prior("mortality", tmp_path).source.startswith("FALLBACK")
+    dp = alc_design_prior(tmp_path)
+    assert dp.source.startswith("FALLBACK") and "ASSUMPTION" in dp.assumptions[0]
+    bridge = bridged_design_prior(dp, -0.2, 0.1, 0.35, seed=1)
+    assert "ASSUMPTION" in bridge.source
+
+
+def test_reader_errors_name_file_row_column(tmp_path):
+    pd.DataFrame([{"case": "sepsis_mortality", "prior": "minimally_informative",
+                   "log_mean": 0.1, "log_sd": -1}]).to_csv(tmp_path / "reanalysis_summary.csv",
+                                                         index=False)
+    with pytest.raises(InputError) as err:
+        read_reanalysis(tmp_path, "mortality")
+    p = err.value.problems[0]
+    assert p.column == "log_sd" and p.row == 2 and "reanalysis_summary.csv" in str(p.file)
+    pd.DataFrame([{"log_ratio_mean": 1.0}]).to_csv(tmp_path / "design_inputs_alc.csv",
+                                                   index=False)
+    with pytest.raises(InputError, match="missing column"):
+        read_alc_inputs(tmp_path)
+
+
+def test_mortality_sample_size_with_pooled_rr_design_prior(tables):
+    res = sample_size("mortality", tables=tables, n_grid=[100, 300, 600, 1000], n_sim=3000,
+                      seed=1, target=0.6)
+    assert list(res.curve.columns) == CURVE_COLUMNS
+    assert "sepsis_mortality" in res.design_prior_source
+    a = res.curve["assurance"].to_numpy()
+    assert a[-1] > a[0]
+    assert np.all(a <= res.curve["p_benefit"] + 4 * res.curve["mcse"])
+    assert res.recommended_n in (300, 600, 1000)
+    assert res.curve.loc[res.curve["n_total"] == res.recommended_n, "assurance"].iloc[0] >= 0.6
+    assert "mortality on CYT107 is lower" in res.rule
+
+
+def test_alc_sample_size_with_trajectory_posterior(tables):
+    res = sample_size("alc", tables=tables, n_grid=[4, 8, 16, 32], n_sim=4000, seed=2)
+    assert res.recommended_n is not None
+    assert res.design_prior_source.startswith("trajectory posterior")
+    assert res.curve["mcse"].max() < 0.01
+
+
+def test_unreachable_target_gives_none_and_says_why():
+    dp = BinaryDesignPrior(control=0.35, log_rr=NormMix.single(0.0, 0.3), label="null")
+    res = sample_size("mortality", dp, n_grid=[200, 400], n_sim=2000, target=0.8)
+    assert res.recommended_n is None
+    assert "P(benefit)" in res.note
+
+
+def test_allocation_and_engines_agree():
+    dp = BinaryDesignPrior(control=0.4, log_rr=NormMix.single(np.log(0.6), 0.1))
+    kw = dict(n_grid=[90, 180], allocation=2.0, n_sim=20000, seed=3)
+    rb = sample_size("mortality", dp, engine="rao-blackwell", **kw)
+    jx = sample_size("mortality", dp, engine="jax", **kw)
+    assert rb.curve["n_treat"].tolist() == [60, 120]
+    diff = (rb.curve["assurance"] - jx.curve["assurance"]).abs()
+    assert np.all(diff < 4 * np.hypot(rb.curve["mcse"], jx.curve["mcse"]))
+
+
+@pytest.mark.parametrize("kwargs", [dict(endpoint="death"), dict(target=1.5),
+                                    dict(allocation=0), dict(n_grid=[1])])
+def test_sample_size_bad_input(kwargs):
+    with pytest.raises(InputError):
+        sample_size(**{"endpoint": "safety", **kwargs})
