@@ -483,4 +483,26 @@ def run_pipeline(
     ledger["run"]["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     if results.exists() or selected or missing:
         save_ledger()
+    if strict and (bad := diagnostics_failures(results)):
+        raise ConvergenceError("diagnostics tables flag failing fits: " + "; ".join(bad))
     return res
+
+
+def diagnostics_failures(results: Path) -> list[str]:
+    """``"<table>/<model>: <status>"`` for every row of ``tables/diagnostics*.csv`` whose status
+    is not "ok" (the gate that ``--strict`` enforces on the whole results folder)."""
+    import pandas as pd
+
+    out = []
+    for path in sorted((Path(results) / "tables").glob("diagnostics*.csv")):
+        try:
+            df = pd.read_csv(path)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as err:
+            out.append(f"{path.name}: unreadable ({err})")
+            continue
+        if "status" not in df.columns:
+            out.append(f"{path.name}: no status column")
+            continue
+        for _, row in df[df["status"].astype(str) != "ok"].iterrows():
+            out.append(f"{path.stem}/{row.get('model', '?')}: {row['status']}")
+    return out

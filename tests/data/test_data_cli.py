@@ -102,3 +102,11 @@ def test_console_script_subprocess(trial_dir: Path):
     assert bad.returncode == 2
     err = " ".join(bad.stderr.split())  # rich wraps long lines
     assert "missing table 'outcomes'" in err and "Traceback" not in err
+
+
+def test_simulate_parquet_format(tmp_path: Path):
+    out = tmp_path / "pq"
+    assert main(["simulate", "--seed", "2", "--out", str(out), "--format", "parquet"]) == 0
+    assert (out / "labs.parquet").exists() and load_trial(out).n_patients == 27
+    assert main(["simulate", "--seed", "2", "--out", str(tmp_path / "x"), "--format", "xls"]) == 2
+    assert not (tmp_path / "x").exists()

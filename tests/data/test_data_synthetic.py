@@ -361,3 +361,13 @@ def test_realised_patient_effects_are_recoverable_from_noise_free_means():
                 + pe.loc[pid, f"slope_{m}"] * r1
             )
             assert math.log(rec[m]) == pytest.approx(expected, abs=0.002)  # 0.1-cell rounding
+
+
+def test_effect_decay_zero_is_a_plateau_and_decay_shrinks_the_late_effect():
+    flat = simulate_trial(0, SyntheticParams(effect_decay=0.0)).truth
+    for m in LAB_MARKERS:
+        assert flat.log_gm_ratio(m, 90) == pytest.approx(flat.log_gm_ratio(m, 28), abs=1e-12)
+    decayed = simulate_trial(0, SyntheticParams(effect_decay=0.3)).truth
+    r1, r2 = ramp_basis(90, 28)
+    beta = decayed.log_gm_ratio("alc", 28)
+    assert decayed.log_gm_ratio("alc", 90) == pytest.approx(beta * (r1 - 0.3 * r2), abs=1e-12)

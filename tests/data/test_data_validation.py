@@ -370,6 +370,24 @@ def c_both_formats(d: Path) -> Expected:
     return None, None, None, "both outcomes.csv and outcomes.parquet exist"
 
 
+def c_binary_file(d: Path) -> Expected:
+    (d / "outcomes.csv").write_bytes(b"patient_id,death_day\n\x00\x01\x02,\n")
+    return "outcomes.csv", 2, None, "NUL bytes"
+
+
+def c_empty_column_name(d: Path) -> Expected:
+    p = d / "patients.csv"
+    rows = read_rows(p)
+    write_rows(p, [[*r, ""] for r in rows])
+    return "patients.csv", 1, None, "empty column name"
+
+
+def c_header_only_patients(d: Path) -> Expected:
+    p = d / "patients.csv"
+    p.write_text(p.read_text(encoding="utf-8").split("\n")[0] + "\n", encoding="utf-8")
+    return "patients.csv", None, None, "no patients"
+
+
 CORPUS: dict[str, Callable[[Path], Expected]] = {
     name.removeprefix("c_"): fn
     for name, fn in globals().items()

@@ -119,3 +119,25 @@ def test_jax_engine_handles_unequal_arms_and_padding():
     a = simulate_binary_jax(designs, dp, 12345, seed=1, batch=1000)
     exact = np.array([float(d.oc(0.2, 0.4)) for d in designs])
     assert np.all(np.abs(a.success - exact) < 4 * a.mcse)
+
+
+def test_jax_engine_high_rates_and_large_increments():
+    """Rates above 1/2 (failures drawn instead) and sample-size gaps above 32 (chunked)."""
+    rule = BayesRule(criteria=[Criterion(prob=0.975)])
+    designs = [BinaryDesign(rule, FLAT, FLAT, n, n) for n in (7, 75)]
+    dp = BinaryDesignPrior(control=0.6, treatment=0.85)
+    a = simulate_binary_jax(designs, dp, 20000, seed=4)
+    exact = np.array([float(d.oc(0.85, 0.6)) for d in designs])
+    assert np.all(np.abs(a.success - exact) < 4 * a.mcse + 1e-9)
+
+
+@pytest.mark.slow
+def test_engines_match_exact_assurance_at_a_million_trials():
+    designs = [BinaryDesign(RULE, FLAT, FLAT, n, n) for n in (30, 120, 300)]
+    t, c = BetaMix.single(6, 18), BetaMix.single(10, 15)
+    dp = BinaryDesignPrior(control=c, treatment=t)
+    exact = np.array([assurance_exact(d, t, c) for d in designs])
+    for engine in (simulate_binary_jax, simulate_binary_numpy):
+        res = engine(designs, dp, 1_000_000, seed=12)
+        assert np.all(np.abs(res.success - exact) < 4 * res.mcse)
+        assert res.mcse.max() < 6e-4

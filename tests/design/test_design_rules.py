@@ -56,7 +56,7 @@ def test_ztest_matrix_matches_scipy_chi_square():
     D = rule.decision_matrix(30, 25)
     for y1, y2 in [(20, 8), (15, 10), (12, 12), (25, 5)]:
         table = np.array([[y1, 30 - y1], [y2, 25 - y2]])
-        chi2, p, *_ = stats.chi2_contingency(table, correction=False)
+        _chi2, p, *_ = stats.chi2_contingency(table, correction=False)
         one_sided = p / 2 if y1 / 30 > y2 / 25 else 1 - p / 2
         assert D[y1, y2] == (one_sided < 0.025)
 

@@ -31,3 +31,30 @@ def in_tmp_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     work.mkdir()
     monkeypatch.chdir(work)
     return work
+
+
+@pytest.fixture(scope="session")
+def hostile_run(tmp_path_factory) -> dict:
+    """One guarded end-to-end run on a trial with hostile strings, shared by the e2e tests.
+
+    ``bayes-iris run --fast --step 01 --step 03 --step 04`` then the report renderer, each as a
+    real subprocess with the network guard (``netguard/sitecustomize.py``) inherited by the steps
+    and the Jupyter kernel, and a deliberately tiny sampling budget for the adverse-event fits
+    (a non-converged fit: diagnostics must warn). Returns paths and the processes' outputs.
+    """
+    base = tmp_path_factory.mktemp("hostile")
+    trial = H.make_hostile_trial(base / "trial")
+    results = base / "results"
+    netlog = base / "net.log"
+    extra = {"PYTHONPATH": str(H.NETGUARD), "HARDENING_NET_LOG": str(netlog),
+             "HARDENING_TINY_BUDGET": "adverse_events"}
+    run = H.run_proc([H.BIN, "run", "--data", trial, "--results", results, "--fast",
+                      "--step", "01", "--step", "03", "--step", "04"], cwd=base, timeout=1800,
+                     **extra)
+    render = H.run_proc([H.PYTHON, "-c",
+                         "import sys; from bayes_iris.report import render_report_detailed as r; "
+                         "res = r(sys.argv[1], engine='jupyter'); print(res.path); "
+                         "print('errors:', len(res.errors))", results],
+                        cwd=base, timeout=1800, **extra)
+    return {"trial": trial, "results": results, "netlog": netlog, "run": run, "render": render,
+            "html": results / "report.html"}

@@ -39,11 +39,14 @@ def main(argv=None):
     if EXIT:
         print(f"fixture failure in {{STEM}}", file=sys.stderr)
         return EXIT
-    if a.strict and STATUS != "ok":
+    if a.strict and STATUS not in ("ok", "table-only-warning"):
         print("diagnostics failed", file=sys.stderr)
         return 3
     out = res.write_table(STEM + "_fixture", pd.DataFrame({{"seed": [a.seed]}}))
-    res.record_step(STEM, outputs=[out], seed=a.seed, status=STATUS,
+    if STATUS == "table-only-warning":  # an inconsistent step: its table flags, its record not
+        res.write_table("diagnostics_fixture", pd.DataFrame({{"model": ["m"], "status": ["warning"]}}))
+    res.record_step(STEM, outputs=[out], seed=a.seed,
+                    status="ok" if STATUS == "table-only-warning" else STATUS,
                     diagnostics={{"m": {{"status": STATUS, "messages": "fixture"}}}})
     return 0
 
@@ -183,3 +186,10 @@ def test_cli_run_ok(checkout, tmp_path):
     checkout({"01_data": (0, "ok")})
     assert main(["run", "--results", str(tmp_path / "res"), "--step", "01", "--seed", "3"]) == 0
     assert runs(tmp_path / "res") == ["01_data"]
+
+
+def test_strict_also_gates_on_the_diagnostics_tables(checkout, tmp_path):
+    checkout({"01_data": (0, "table-only-warning")})
+    with pytest.raises(ConvergenceError, match="diagnostics_fixture/m: warning"):
+        run_pipeline(None, tmp_path / "res", seed=1, strict=True, steps=["01"], progress=False)
+    assert run_pipeline(None, tmp_path / "res", seed=1, steps=["01"], progress=False).ok

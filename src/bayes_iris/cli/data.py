@@ -109,6 +109,7 @@ def simulate(
     n_placebo: Annotated[int, typer.Option("--n-placebo", help="placebo patients")] = 10,
     force: Annotated[bool, typer.Option("--force", help="replace a non-empty --out")] = False,
     name: Annotated[str | None, typer.Option("--name", help="trial name")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table format: csv or parquet")] = "csv",
 ) -> int:
     """Simulate a SYNTHETIC IRIS-7-like trial (with its truth.json) into a new trial folder."""
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())) and not force:
@@ -120,8 +121,12 @@ def simulate(
                 hint="choose a new folder or pass --force",
             )
         )
+    if fmt not in ("csv", "parquet"):
+        raise InputError(
+            Problem(f"unknown format {fmt!r}", column="--format", hint="csv or parquet")
+        )
     sim = simulate_trial(seed, n_cyt107=n_cyt107, n_placebo=n_placebo, name=name)
-    write_trial(sim, out_dir, overwrite=force)
+    write_trial(sim, out_dir, overwrite=force, fmt=fmt)
     out.print(
         f"[bold red]SYNTHETIC[/bold red] trial '{sim.data.meta.name}' (seed {seed}, "
         f"{n_cyt107} CYT107 + {n_placebo} placebo) written to {out_dir}",

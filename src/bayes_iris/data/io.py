@@ -151,6 +151,14 @@ def _read_csv_raw(path: Path, problems: _Problems) -> pd.DataFrame | None:
             "file is empty", file=path.name, hint="a table with no rows still needs its header line"
         )
         return None
+    if "\x00" in text:
+        problems.add(
+            "file contains NUL bytes: not a text CSV",
+            file=path.name,
+            row=text[: text.index("\x00")].count("\n") + 1,
+            hint="export the table as CSV text (UTF-8), or as Parquet",
+        )
+        return None
     first = text.lstrip("\r\n").splitlines()[0]
     if "," not in first and any(d in first for d in (";", "\t", "|")):
         delim = next(d for d in (";", "\t", "|") if d in first)
@@ -342,6 +350,14 @@ def _parse_table(
             )
     for col in raw.columns:
         if col in known or col.startswith(EXTRA_PREFIX):
+            continue
+        if not col:
+            problems.add(
+                "empty column name",
+                file=fname,
+                row=1,
+                hint="name the column, or remove it (a trailing comma in the header?)",
+            )
             continue
         close = difflib.get_close_matches(col, spec.column_names, n=1, cutoff=0.5)
         guess = f"did you mean '{close[0]}'? " if close else ""
@@ -824,7 +840,7 @@ def _cross_checks(
 def _finalise(df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     out = df.copy()
     for c in spec.columns:
-        if c.name in out.columns:
+        if c.name in out.columns and str(out[c.name].dtype) != c.dtype:
             out[c.name] = out[c.name].astype(c.dtype)
     return out.reset_index(drop=True)
 

@@ -92,6 +92,7 @@ References
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass, field
@@ -866,6 +867,16 @@ def calibrated_coefficients(params: SyntheticParams) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@functools.lru_cache(maxsize=16)
+def _estimands_of(params_json: str) -> pd.DataFrame:
+    p = SyntheticParams.model_validate_json(params_json)
+    return _estimands(calibrated_coefficients(p), p)
+
+
+def _estimands_cached(params_json: str) -> pd.DataFrame:
+    return _estimands_of(params_json).copy()  # callers may modify their copy
+
+
 def _estimands(coef: pd.DataFrame, params: SyntheticParams) -> pd.DataFrame:
     rows = []
     for m in LAB_MARKERS:
@@ -1225,7 +1236,7 @@ def simulate_trial(
         params=p,
         seed=int(seed),
         coefficients=coef,
-        estimands=_estimands(coef, p),
+        estimands=_estimands_cached(p.model_dump_json()),
         sds={
             "sd_intercept": dict(p.sd_intercept),
             "sd_slope": dict(p.sd_slope),

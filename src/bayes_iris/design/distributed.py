@@ -74,7 +74,8 @@ def mcmc_oc_task(task: dict) -> dict:
         y = pm.Data("y", np.array([y1[0], y2[0]]))
         logit_p = pm.Normal("logit_p", 0.0, 1.5, shape=2)
         pm.Binomial("obs", n=np.array([task["n1"], task["n2"]]), logit_p=logit_p, observed=y)
-    hits, rhat_max, ess_min, div = 0, 0.0, np.inf, 0
+    logging.getLogger("pymc").setLevel(logging.ERROR)
+    trials = []
     for i in range(task["n_trials"]):
         with model:
             pm.set_data({"y": np.array([y1[i], y2[i]])})
@@ -84,44 +85,35 @@ def mcmc_oc_task(task: dict) -> dict:
                                   random_seed=int_seed(task["seed"], f"mcmc.{i}"),
                                   progressbar=False, compute_convergence_checks=False,
                                   nuts_sampler="pymc")
-        post = idata["posterior"]["logit_p"].values.reshape(-1, 2)
-        p = 1 / (1 + np.exp(-post))
-        hits += rule.decide_draws(p[:, 0], p[:, 1])
-        lp = idata["posterior"]["logit_p"].values  # (chain, draw, 2)
-        rhat_max = max(rhat_max, _split_rhat(lp))
-        ess_min = min(ess_min, _ess_bulk_lower_bound(lp))
-        div += int(np.asarray(idata["sample_stats"]["diverging"]).sum())
-    return {"scenario": task["scenario"], "hits": hits, "n_trials": task["n_trials"],
-            "max_rhat": rhat_max, "min_ess": ess_min, "divergences": div}
+        lp = np.asarray(idata["posterior"]["logit_p"].values)  # (chain, draw, 2)
+        p = 1 / (1 + np.exp(-lp.reshape(-1, 2)))
+        c0 = rule.criteria[0]
+        g = {"identity": lambda x: x, "log": np.log, "logit": lambda x: np.log(x / (1 - x))}[
+            rule.scale]
+        diff = g(p[:, 0]) - g(p[:, 1])
+        trials.append({
+            "scenario": task["scenario"], "y1": int(y1[i]), "y2": int(y2[i]),
+            "prob_criterion_1": float(np.mean(diff <= c0.threshold) if c0.lower_tail
+                                      else np.mean(diff > c0.threshold)),
+            "success": bool(rule.decide_draws(p[:, 0], p[:, 1])),
+            "max_rhat": _split_rhat(lp), "min_ess": _ess_bulk_lower_bound(lp),
+            "divergences": int(np.asarray(idata["sample_stats"]["diverging"]).sum()),
+        })
+    return trials
 
 
 def _split_rhat(x: np.ndarray) -> float:
-    """Max over parameters of the split-R-hat (Gelman et al., BDA3) of draws ``(chain, draw, k)``."""
-    c, n, _ = x.shape
-    half = n // 2
-    s = np.concatenate([x[:, :half], x[:, half: 2 * half]], axis=0)  # (2c, half, k)
-    w = s.var(axis=1, ddof=1).mean(axis=0)
-    b = half * s.mean(axis=1).var(axis=0, ddof=1)
-    var = (half - 1) / half * w + b / half
-    return float(np.max(np.sqrt(var / w)))
+    """Max over parameters of ArviZ's rank-normalised split R-hat of draws ``(chain, draw, k)``."""
+    from arviz_stats.base import array_stats
+
+    return float(np.max(array_stats.rhat(x, chain_axis=0, draw_axis=1)))
 
 
 def _ess_bulk_lower_bound(x: np.ndarray) -> float:
-    """A cheap ESS estimate (initial-positive-sequence autocorrelation, pooled chains)."""
-    c, n, k = x.shape
-    out = np.inf
-    for j in range(k):
-        z = x[:, :, j] - x[:, :, j].mean()
-        acov = np.array([np.mean(z[:, : n - t] * z[:, t:]) for t in range(min(n, 200))])
-        rho = acov / acov[0]
-        tau = 1.0
-        for t in range(1, len(rho) - 1, 2):
-            pair = rho[t] + rho[t + 1]
-            if pair < 0:
-                break
-            tau += 2 * pair
-        out = min(out, c * n / tau)
-    return float(out)
+    """Min over parameters of ArviZ's bulk ESS of draws ``(chain, draw, k)``."""
+    from arviz_stats.base import array_stats
+
+    return float(np.min(array_stats.ess(x, chain_axis=0, draw_axis=1, method="bulk")))
 
 
 def mcmc_oc_grid(scenarios: Sequence[tuple[int, int, float, float]], rule: BayesRule, *,
@@ -132,7 +124,9 @@ def mcmc_oc_grid(scenarios: Sequence[tuple[int, int, float, float]], rule: Bayes
 
     ``scenarios``: ``(n_treat, n_control, p_treat, p_control)`` tuples. Returns one row per
     scenario: ``p_success``, ``mcse``, ``n_trials``, ``max_rhat``, ``min_ess``, ``divergences``,
-    ``status`` ("ok" or "warning"); with ``strict`` a warning raises ConvergenceError.
+    ``status`` ("ok" or "warning"); with ``strict`` a warning raises ConvergenceError. The
+    per-trial records (data, posterior probability of the first criterion, decision,
+    diagnostics) are in ``result.attrs["trials"]``.
 
     Examples
     --------
@@ -150,11 +144,12 @@ def mcmc_oc_grid(scenarios: Sequence[tuple[int, int, float, float]], rule: Bayes
                           "p1": float(p1), "p2": float(p2), "rule": rule.model_dump(),
                           "n_trials": min(batch, n_trials - start), "draws": draws,
                           "tune": tune, "seed": int_seed(seed, f"design.mcmc.task.{s}.{b}")})
-    out = pd.DataFrame(run_grid(mcmc_oc_task, tasks, address=address, n_workers=n_workers,
-                                processes=processes))
-    agg = out.groupby("scenario").agg(hits=("hits", "sum"), n_trials=("n_trials", "sum"),
-                                      max_rhat=("max_rhat", "max"), min_ess=("min_ess", "min"),
-                                      divergences=("divergences", "sum")).reset_index()
+    per_trial = pd.DataFrame([t for res in run_grid(mcmc_oc_task, tasks, address=address,
+                                                    n_workers=n_workers, processes=processes)
+                              for t in res])
+    agg = per_trial.groupby("scenario").agg(
+        hits=("success", "sum"), n_trials=("success", "size"), max_rhat=("max_rhat", "max"),
+        min_ess=("min_ess", "min"), divergences=("divergences", "sum")).reset_index()
     sc = pd.DataFrame(list(scenarios), columns=["n_treat", "n_control", "p_treat", "p_control"])
     agg = pd.concat([sc, agg.drop(columns="scenario")], axis=1)
     agg["p_success"] = agg["hits"] / agg["n_trials"]
@@ -168,4 +163,6 @@ def mcmc_oc_grid(scenarios: Sequence[tuple[int, int, float, float]], rule: Bayes
         if strict:
             raise ConvergenceError(msg)
         warnings.warn(msg, RuntimeWarning, stacklevel=2)
-    return agg.drop(columns="hits")
+    agg = agg.drop(columns="hits")
+    agg.attrs["trials"] = per_trial
+    return agg

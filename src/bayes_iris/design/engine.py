@@ -5,12 +5,14 @@ returns the estimated probability of success of each design and its Monte Carlo 
 
 * :func:`simulate_binary_numpy` — the small, obviously-correct NumPy reference (binomial draws,
   then a look-up in each design's decision matrix);
-* :func:`simulate_binary_jax` — JAX (``jit`` + ``lax.map`` over batches of trials): patients are
-  simulated one by one as Bernoulli draws and counted with a cumulative sum, so one simulated
-  trial yields the outcome at *every* sample size of the grid at once (nested sample sizes, common
-  random numbers across the curve). Runs on the CPU in float32: the true rates are rounded to
-  float32 (relative error 6e-8), immaterial against any Monte Carlo error; counts are exact
-  integers. float64 is not needed and not enabled.
+* :func:`simulate_binary_jax` — JAX (``jit`` + ``lax.map`` over batches of trials): each
+  simulated trial accrues patients in increments between consecutive sample sizes of the grid
+  (at most 32 patients per increment); each increment's event count is an exact inverse-cdf
+  binomial draw from one uniform, and cumulative sums give the counts at *every* sample size of
+  the grid at once (nested sample sizes, common random numbers across the curve). Runs on the
+  CPU in float32: rates and cdf values are rounded to float32 (relative error ~1e-7), immaterial
+  against any Monte Carlo error; counts are exact integers. float64 is not needed and not
+  enabled.
 
 Both draw the true rates from the design prior with the same seeded stream, so they share the
 design-prior draws and differ only in the trial-outcome draws.
@@ -105,19 +107,58 @@ def _padded_tables(designs: list[BinaryDesign]):
     return n1, n2, table
 
 
-@partial(jax.jit, static_argnames=("n1_max", "n2_max", "batch"))
-def _jax_hits(key, t, c, n1, n2, table, *, n1_max: int, n2_max: int, batch: int):
-    k_designs = n1.shape[0]
+def _steps(ns: np.ndarray, chunk: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """Split the sorted sample sizes of one arm into increments of at most ``chunk`` patients.
+
+    Returns the increments ``(S,)`` and, per design, the index of the increment after which its
+    sample size is reached (so ``cumsum(counts)[:, idx]`` are the designs' event counts).
+    """
+    levels = np.unique(ns)
+    steps, ends, prev = [], {}, 0
+    for level in levels:
+        gap = int(level - prev)
+        while gap > 0:
+            steps.append(min(gap, chunk))
+            gap -= steps[-1]
+        ends[int(level)] = len(steps) - 1
+        prev = level
+    return np.array(steps, dtype=np.int32), np.array([ends[int(n)] for n in ns], dtype=np.int32)
+
+
+def _binomial_increments(u, theta, steps, max_step: int):
+    """Exact inverse-cdf binomial draws ``Bin(steps[s], θ_b)`` from uniforms ``u`` ``(B, S)``.
+
+    For θ > 1/2 the failures are drawn instead (better precision, no overflow); the pmf
+    recursion ``pmf(j+1) = pmf(j)·(m−j)/(j+1)·θ/(1−θ)`` runs over ``j < max_step``.
+    """
+    flip = theta > 0.5
+    t = jnp.where(flip, 1.0 - theta, theta)[:, None]
+    m = steps[None, :].astype(t.dtype)
+    ratio = t / (1.0 - t)
+    pmf = jnp.power(1.0 - t, m)
+
+    def body(j, carry):
+        pmf, cdf, count = carry
+        count = count + ((u > cdf) & (j < m)).astype(jnp.int32)
+        pmf = pmf * (m - j) / (j + 1) * ratio
+        return pmf, cdf + pmf, count
+
+    _, _, count = jax.lax.fori_loop(0, max_step, body, (pmf, pmf, jnp.zeros(u.shape, jnp.int32)))
+    return jnp.where(flip[:, None], steps[None, :] - count, count)
+
+
+@partial(jax.jit, static_argnames=("max1", "max2", "batch"))
+def _jax_hits(key, t, c, steps1, idx1, steps2, idx2, table, *, max1: int, max2: int,
+              batch: int):
+    k_designs = idx1.shape[0]
 
     def one_batch(args):
         kb, tb, cb = args
         k1, k2 = jax.random.split(kb)
-        u1 = jax.random.uniform(k1, (tb.shape[0], n1_max))
-        u2 = jax.random.uniform(k2, (cb.shape[0], n2_max))
-        cs1 = jnp.cumsum(u1 < tb[:, None], axis=1, dtype=jnp.int32)
-        cs2 = jnp.cumsum(u2 < cb[:, None], axis=1, dtype=jnp.int32)
-        y1 = cs1[:, n1 - 1]  # (B, K): events among the first n1[k] patients
-        y2 = cs2[:, n2 - 1]
+        u1 = jax.random.uniform(k1, (tb.shape[0], steps1.shape[0]))
+        u2 = jax.random.uniform(k2, (cb.shape[0], steps2.shape[0]))
+        y1 = jnp.cumsum(_binomial_increments(u1, tb, steps1, max1), axis=1)[:, idx1]  # (B, K)
+        y2 = jnp.cumsum(_binomial_increments(u2, cb, steps2, max2), axis=1)[:, idx2]
         valid = (tb >= 0)[:, None]  # padding rows carry t = -1
         hit = table[jnp.arange(k_designs)[None, :], y1, y2] & valid
         return hit.sum(axis=0)
@@ -149,10 +190,12 @@ def simulate_binary_jax(designs: list[BinaryDesign], design_prior: BinaryDesignP
     t = np.concatenate([t, np.full(pad, -1.0)])
     c = np.concatenate([c, np.full(pad, -1.0)])
     n1, n2, table = _padded_tables(designs)
+    s1, i1 = _steps(n1)
+    s2, i2 = _steps(n2)
     key = jax.random.key(int_seed(seed, "design.engine.jax"))
     hits = _jax_hits(key, jnp.asarray(t, jnp.float32), jnp.asarray(c, jnp.float32),
-                     jnp.asarray(n1), jnp.asarray(n2), jnp.asarray(table),
-                     n1_max=int(n1.max()), n2_max=int(n2.max()), batch=batch)
+                     jnp.asarray(s1), jnp.asarray(i1), jnp.asarray(s2), jnp.asarray(i2),
+                     jnp.asarray(table), max1=int(s1.max()), max2=int(s2.max()), batch=batch)
     return _result(np.asarray(hits), n_sim, "jax")
 
 

@@ -186,8 +186,9 @@ def sample_size(endpoint: Endpoint = "mortality", design_prior: DesignPrior | No
     _check_endpoint(endpoint)
     if not 0 < target < 1:
         raise InputError(f"target must be in (0, 1), got {target}", column="target")
-    if not allocation > 0:
-        raise InputError(f"allocation must be > 0, got {allocation}", column="allocation")
+    if not (np.isfinite(allocation) and allocation > 0):
+        raise InputError(f"allocation must be a finite number > 0, got {allocation}",
+                         column="allocation")
     if metric not in ("assurance", "power"):
         raise InputError(f"unknown metric {metric!r}", column="metric",
                          hint="'assurance' or 'power'")
@@ -195,8 +196,11 @@ def sample_size(endpoint: Endpoint = "mortality", design_prior: DesignPrior | No
         endpoint, tables, provenance=provenance)
     rule = rule if rule is not None else default_rule(endpoint)
     if n_grid is None:
-        n_max = int(n_max or DEFAULT_N_MAX[endpoint])
         lo = 4 if endpoint in ("alc", "safety", "rise50") else 20
+        if n_max is not None and not (np.isfinite(n_max) and n_max >= lo):
+            raise InputError(f"n_max must be a whole number >= {lo} (the smallest trial "
+                             f"evaluated), got {n_max}", column="n_max")
+        n_max = int(n_max or DEFAULT_N_MAX[endpoint])
         n_grid = np.unique(np.linspace(lo, max(n_max, lo + 2), 20).round().astype(int) // 2 * 2)
     n_grid = [int(n) for n in n_grid]
     if any(n < 2 for n in n_grid):

@@ -368,7 +368,6 @@ class TrajectoryModel:
                 dev_eff = w_eff @ zd.T
                 curve = curve + dev_nat[:, None, :] + g_cyt[None, :, None] * dev_eff[:, None, :]
             pm.Deterministic("mu_day", curve, dims=("marker", "group", "day"))
-            likelihood = pm.StudentT.dist(nu=nu, mu=mu, sigma=sigma[mk])
             # uncensored rows: plain Student-t density; rows below detection: left-censored
             # (their log-CDF needs the incomplete beta function, costly: only on those rows)
             ok = np.flatnonzero(~f["censored"].to_numpy())
