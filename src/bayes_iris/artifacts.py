@@ -183,6 +183,17 @@ def default_results_dir(trial: TrialData, base: str | Path = "results") -> Path:
     return Path(base) / trial.meta.name
 
 
+def _seed_arg(text: str) -> int:
+    """argparse type of ``--seed``: a non-negative integer (argparse exits 2 otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
 def script_parser(description: str) -> argparse.ArgumentParser:
     """The options every script in ``analyses/`` takes."""
     from .seeds import DEFAULT_SEED
@@ -192,7 +203,8 @@ def script_parser(description: str) -> argparse.ArgumentParser:
                    help="trial folder (default: the bundled SYNTHETIC trial 'iris7-synthetic')")
     p.add_argument("--results", type=Path, default=None,
                    help="results folder (default: results/<trial name>)")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="run seed (all randomness derives from it)")
+    p.add_argument("--seed", type=_seed_arg, default=DEFAULT_SEED,
+                   help="run seed, a non-negative integer (all randomness derives from it)")
     p.add_argument("--fast", action="store_true", help="small budgets, for smoke tests")
     p.add_argument("--strict", action="store_true", help="fail (exit 3) when diagnostics fail")
     return p

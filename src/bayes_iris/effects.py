@@ -34,6 +34,7 @@ and :func:`loo_compare`.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -288,10 +289,15 @@ def loo_compare(fits: dict[str, Any]) -> pd.DataFrame:
     cols = ["model", "rank", "elpd_loo", "p_loo", "elpd_diff", "dse", "weight", "warning"]
     if not fits:
         return pd.DataFrame(columns=cols)
-    cmp = az.compare({k: v.idata for k, v in fits.items()}, var_name="y")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cmp = az.compare({k: v.idata for k, v in fits.items()}, var_name="y", round_to="none")
+    pareto = any("Pareto" in str(w.message) for w in caught)
     cmp = cmp.reset_index().rename(columns={"index": "model", "elpd": "elpd_loo",
                                             "p": "p_loo", "p_loo": "p_loo"})
     for c in cols:
         if c not in cmp.columns:
             cmp[c] = np.nan
+    if pareto:
+        cmp["warning"] = True
     return cmp[cols]

@@ -20,6 +20,13 @@ from ..errors import ConvergenceError, InputError
 
 EXIT_OK, EXIT_BUG, EXIT_INPUT, EXIT_CONVERGENCE = 0, 1, 2, 3
 
+# typer >= 0.2x vendors its own click (``typer._click``): its usage errors are not click's.
+try:
+    from typer._click.exceptions import UsageError as _TyperUsageError
+except ImportError:  # older typer: plain click
+    _TyperUsageError = click.exceptions.UsageError
+_USAGE_ERRORS = (click.exceptions.UsageError, _TyperUsageError)
+
 console = Console(stderr=True)
 
 app = typer.Typer(
@@ -68,12 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     except ConvergenceError as err:
         console.print(f"[bold red]Diagnostics failed (--strict):[/bold red] {err}", highlight=False)
         code = EXIT_CONVERGENCE
-    except click.exceptions.UsageError as err:
+    except _USAGE_ERRORS as err:
         err.show()
         code = EXIT_INPUT
     except click.exceptions.Exit as err:
         code = err.exit_code
-    except click.exceptions.Abort:
+    except typer.Exit as err:
+        code = getattr(err, "exit_code", getattr(err, "code", EXIT_OK))
+    except (click.exceptions.Abort, typer.Abort):
         console.print("Aborted.")
         code = 130
     except KeyboardInterrupt:

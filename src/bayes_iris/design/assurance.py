@@ -138,6 +138,16 @@ def ohagan_assurance(m: float, v: float, sigma: float, n: int, alpha: float = 0.
     >>> round(ohagan_assurance(0.4, 0.0, 1.0, 100), 3)  # v = 0: ordinary power
     0.807
     """
+    if not (np.isfinite(m) and np.isfinite(v) and v >= 0):
+        raise InputError(f"design prior N(m, v) needs finite m and v >= 0, got m={m}, v={v}",
+                         column="v")
+    if not (np.isfinite(sigma) and sigma > 0):
+        raise InputError(f"sigma must be a finite number > 0, got {sigma}", column="sigma")
+    if not 0 < alpha < 1:
+        raise InputError(f"alpha must be in (0, 1), got {alpha}", column="alpha")
+    from .oc import _check_n
+
+    n = _check_n(n, "n")
     s = sigma * np.sqrt(2.0 / n)
     return float(special.ndtr((m - stats.norm.isf(alpha) * s) / np.sqrt(v + s**2)))
 

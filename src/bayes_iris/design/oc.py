@@ -25,7 +25,11 @@ from .rules import BayesRule, Rule, ZTestRule, rule_decision_matrix
 
 
 def _check_n(n, name):
-    if int(n) != n or n < 1:
+    try:
+        ok = bool(np.isfinite(n)) and int(n) == n and n >= 1
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
         raise InputError(f"{name} must be a positive integer, got {n!r}", column=name)
     return int(n)
 

@@ -62,6 +62,9 @@ def predictive_probability(x: int, n: int, n_max: int, p0: float, theta_t: float
     """
     prior = prior or BetaMix.single(1, 1)
     _check_counts(x, n, n_max)
+    for name, value in (("p0", p0), ("theta_t", theta_t)):
+        if not 0 < value < 1:
+            raise InputError(f"{name} must be in (0, 1), got {value}", column=name)
     pred = prior.posterior(x, n).predictive(n_max - n)
     success = _final_success_single(prior, n_max, p0, theta_t)[x: x + n_max - n + 1]
     return float(np.sum(pred * success))

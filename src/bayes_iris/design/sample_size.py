@@ -202,7 +202,12 @@ def sample_size(endpoint: Endpoint = "mortality", design_prior: DesignPrior | No
                              f"evaluated), got {n_max}", column="n_max")
         n_max = int(n_max or DEFAULT_N_MAX[endpoint])
         n_grid = np.unique(np.linspace(lo, max(n_max, lo + 2), 20).round().astype(int) // 2 * 2)
-    n_grid = [int(n) for n in n_grid]
+    from .oc import _check_n
+
+    n_sim = _check_n(n_sim, "n_sim")
+    n_grid = [_check_n(n, "n_grid") for n in n_grid]
+    if not n_grid:
+        raise InputError("n_grid is empty", column="n_grid", hint="give at least one sample size")
     if any(n < 2 for n in n_grid):
         raise InputError("every total sample size must be >= 2", column="n_grid")
 

@@ -72,6 +72,7 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
+import xarray as xr
 
 from ..data.trial import LAB_MARKERS, TrialData
 from ..errors import InputError, Problem
@@ -380,3 +381,79 @@ class TrajectoryModel:
                     lower=lower[cens], upper=None, observed=y_obs[cens], dims="obs_censored",
                 )
         return model
+
+
+def prior_predictive(model: TrajectoryModel, *, seed: int, draws: int = 500,
+                     day: int = 29) -> pd.DataFrame:
+    """Prior predictive check: implied typical-patient counts at ``day`` by group and marker.
+
+    Returns one row per (marker, group) with quantiles (2.5, 25, 50, 75, 97.5 %) of the implied
+    count (cells/mm³) and of the implied ratio to placebo; the default priors should give
+    clinically plausible ranges (tens to a few thousand cells/mm³ for ALC).
+
+    Examples
+    --------
+    >>> from bayes_iris.data.synthetic import simulate_trial
+    >>> t = prior_predictive(TrajectoryModel(simulate_trial(1).data), seed=1, draws=200)
+    >>> bool(t.query("group == 'placebo'")["q50"].between(100, 3000).all())
+    True
+    """
+    from .. import seeds
+
+    with model.build() as m:
+        pri = pm.sample_prior_predictive(
+            draws=draws, model=m, var_names=["mu_day"],
+            random_seed=seeds.int_seed(seed, "prior-predictive"), backend="numba",
+        )
+    mu = pri["prior"]["mu_day"].stack(sample=("chain", "draw"))
+    days = [int(d) for d in mu["day"].values]
+    d = days[int(np.argmin(np.abs(np.asarray(days) - day)))]
+    rows = []
+    qs = (0.025, 0.25, 0.5, 0.75, 0.975)
+    for marker in model.markers:
+        for g in GROUPS:
+            v = np.exp(mu.sel(marker=marker, group=g, day=d).values)
+            ratio = np.exp((mu.sel(marker=marker, group=g, day=d)
+                            - mu.sel(marker=marker, group="placebo", day=d)).values)
+            rows.append({"marker": marker, "group": g, "day": d,
+                         **{f"q{round(q * 1000) / 10:g}": float(np.quantile(v, q)) for q in qs},
+                         **{f"ratio_q{round(q * 1000) / 10:g}": float(np.quantile(ratio, q))
+                            for q in qs}})
+    return pd.DataFrame(rows)
+
+
+def prior_predictive_draws(model: TrajectoryModel, *, seed: int, draws: int = 500) -> xr.Dataset:
+    """Prior draws of the typical-patient curves ``mu_day`` (for :func:`plot_prior_predictive`)."""
+    from .. import seeds
+
+    with model.build() as m:
+        pri = pm.sample_prior_predictive(
+            draws=draws, model=m, var_names=["mu_day"],
+            random_seed=seeds.int_seed(seed, "prior-predictive"), backend="numba",
+        )
+    return pri["prior"].to_dataset()
+
+
+def posterior_predictive(fit: Any, model: TrajectoryModel, *, seed: int,
+                         max_draws: int = 400) -> xr.Dataset:
+    """Replicated observations ``y`` (log scale) for posterior predictive checks.
+
+    Uses up to ``max_draws`` evenly thinned posterior draws. Returns a Dataset with ``y_rep``
+    (dims sample, obs_observed) and the observed frame's columns as coordinates.
+    """
+    from .. import seeds
+
+    post = fit.idata["posterior"].to_dataset()
+    n = post.sizes["chain"] * post.sizes["draw"]
+    keep = np.unique(np.linspace(0, n - 1, min(n, max_draws)).astype(int))
+    stacked = post.stack(sample=("chain", "draw")).isel(sample=keep)
+    thin = stacked.reset_index("sample", drop=True).rename({"sample": "draw"}).expand_dims(
+        chain=[0]).transpose("chain", "draw", ...)
+    tree = xr.DataTree.from_dict({"posterior": thin})
+    with model.build() as m:
+        pp = pm.sample_posterior_predictive(
+            tree, model=m, var_names=["y"], random_seed=seeds.int_seed(seed, "ppc"),
+            progressbar=False, backend="numba",
+        )
+    y = pp["posterior_predictive"]["y"].isel(chain=0).rename({"draw": "sample"})
+    return xr.Dataset({"y_rep": y})
