@@ -39,6 +39,7 @@ from bayes_iris.design import (
     clinical_design_prior,
     default_analysis_priors,
     default_rule,
+    futility_boundary_2arm,
     normal_from_quantiles,
     rise50_design_prior,
     safety_boundaries,
@@ -144,12 +145,22 @@ def boundaries_table() -> tuple[pd.DataFrame, pd.DataFrame]:
         design="single-arm PP (Lee & Liu): >=50 % ALC rise, p0 = 0.35, θT = 0.9, "
                "futility PP < 0.05, efficacy PP > 0.95")
     pp = pp.rename(columns={"post_prob_at_futility": "post_prob_at_boundary"})
-    bounds = pd.concat([sb, pp], ignore_index=True)[
-        ["design", "n", "futility_max_x", "efficacy_min_x", "post_prob_at_boundary"]]
+    # the phase III mortality design (n = 800, 1:1) with a futility look at 200 per arm
+    d = BinaryDesign(default_rule("mortality"), *default_analysis_priors("mortality"), 400, 400)
+    fb = futility_boundary_2arm(d, 200, 200, range(40, 101, 5), pp_threshold=0.1)
+    two = pd.DataFrame({
+        "design": "mortality, n = 800 (1:1): at 200 per arm stop for futility if CYT107 deaths "
+                  ">= boundary given placebo deaths (PP of final success < 0.1)",
+        "n": 200, "futility_max_x": -1, "efficacy_min_x": 201,
+        "post_prob_at_boundary": fb["pp_at_boundary"], "control_events": fb["control_events"],
+        "futility_min_x": fb["boundary_x1"]})
+    bounds = pd.concat([sb, pp, two], ignore_index=True)[
+        ["design", "n", "futility_max_x", "efficacy_min_x", "post_prob_at_boundary",
+         "control_events", "futility_min_x"]]
     oc = pd.concat([
         sequential_oc(sb, [0.02, 0.05, 0.10, 0.20, 0.30]).assign(design=sb["design"].iloc[0]),
         sequential_oc(pp, [0.35, 0.5, 0.65, 0.8]).assign(design=pp["design"].iloc[0]),
-    ], ignore_index=True)
+    ], ignore_index=True)  # (the two-arm futility rule's OC is in design_oc.csv, by simulation)
     return bounds, oc
 
 
@@ -194,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         lambda g: "; ".join(f"p={r.p_true:g}: P(stop)={r.p_stop_efficacy:.2f}/"
                             f"{r.p_stop_futility:.2f}, E[N]={r.expected_n:.1f}"
                             for r in g.itertuples()), include_groups=False).rename(
-        "oc_summary (stop signal-or-efficacy / futility)"), on="design")
+        "oc_summary (stop signal-or-efficacy / futility)"), on="design", how="left")
 
     figures = {"design_assurance_curves": plot_assurance_curves(curve_df, target=TARGET),
                "design_oc_curves": plot_oc_curves(oc_df),

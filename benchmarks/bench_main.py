@@ -44,8 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     exe = Path(sys.executable).with_name("bayes-iris")
-    base = [str(exe)] if exe.exists() else [sys.executable, "-c",
-                                            "from bayes_iris.cli import main; main()"]
+    base = (
+        [str(exe)]
+        if exe.exists()
+        else [sys.executable, "-c", "from bayes_iris.cli import main; main()"]
+    )
     rows: list[tuple[str, float, int, str]] = []
     with tempfile.TemporaryDirectory(prefix="bench-main-") as tmp:
         results = Path(tmp) / "results"
@@ -83,8 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         target = TARGETS.get(name)
         meets = "–" if target is None else ("yes" if secs < target else "NO")
         lines.append(f"| {name} | {secs:.1f} | {code} | {target or '–'} | {meets} |")
-    lines += ["", "cold: empty results + empty PyTensor compile cache; warm: same command again "
-              "(pipeline cache hit, report re-rendered); refit: empty results, warm compile cache."]
+    lines += [
+        "",
+        "cold: empty results + empty PyTensor compile cache; warm: same command again "
+        "(pipeline cache hit, report re-rendered); refit: empty results, warm compile cache.",
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     for name, _, code, err in rows:

@@ -67,29 +67,47 @@ class StepSpec:
 
 STEPS: tuple[StepSpec, ...] = (
     StepSpec(
-        "01_data", "Data: CONSORT counts, baseline table, observed lymphocyte counts",
+        "01_data",
+        "Data: CONSORT counts, baseline table, observed lymphocyte counts",
         ("consort", "baseline", "labs_long", "parameters_synthetic"),
         ("observed_alc",),
     ),
     StepSpec(
-        "02_trajectories", "Lymphocyte trajectories (ALC, CD4+, CD8+)",
-        ("trajectory_effects", "prior_sensitivity", "loo_compare", "design_inputs_alc",
-         "diagnostics_trajectories"),
-        ("trajectory_alc", "trajectory_cd4", "trajectory_cd8", "day29_ratio_forest",
-         "effects_by_day", "ppc_alc", "prior_predictive_alc", "trace_alc"),
+        "02_trajectories",
+        "Lymphocyte trajectories (ALC, CD4+, CD8+)",
+        (
+            "trajectory_effects",
+            "prior_sensitivity",
+            "loo_compare",
+            "design_inputs_alc",
+            "diagnostics_trajectories",
+        ),
+        (
+            "trajectory_alc",
+            "trajectory_cd4",
+            "trajectory_cd8",
+            "day29_ratio_forest",
+            "effects_by_day",
+            "ppc_alc",
+            "prior_predictive_alc",
+            "trace_alc",
+        ),
     ),
     StepSpec(
-        "03_adverse_events", "Adverse events (Berry & Berry hierarchy)",
+        "03_adverse_events",
+        "Adverse events (Berry & Berry hierarchy)",
         ("ae_summary", "ae_soc_summary", "ae_two_arm_builtin", "diagnostics_adverse_events"),
         ("ae_shrinkage", "ae_forest", "respiratory_distress_3of15"),
     ),
     StepSpec(
-        "04_summary_reanalysis", "Reanalysis of published summary data",
+        "04_summary_reanalysis",
+        "Reanalysis of published summary data",
         ("reanalysis_summary",),
         ("reanalysis_triplot_sepsis_mortality", "reanalysis_triplot_sepsis_secondary_infection"),
     ),
     StepSpec(
-        "05_phase3_design", "Phase III design",
+        "05_phase3_design",
+        "Phase III design",
         ("design_sample_size", "design_recommendations", "design_oc", "design_boundaries"),
         ("design_assurance_curves", "design_oc_curves", "design_boundaries"),
     ),
@@ -142,10 +160,15 @@ def repo_root() -> Path:
     if os.environ.get("BAYES_IRIS_ROOT"):
         root = Path(os.environ["BAYES_IRIS_ROOT"])
         if not ((root / "analyses").is_dir() and (root / "report").is_dir()):
-            raise InputError(Problem(
-                "BAYES_IRIS_ROOT does not point to a bayes-iris checkout (no analyses/ and "
-                "report/ folders)", file=root, column="BAYES_IRIS_ROOT",
-                hint="unset it, or point it at a clone of the repository"))
+            raise InputError(
+                Problem(
+                    "BAYES_IRIS_ROOT does not point to a bayes-iris checkout (no analyses/ and "
+                    "report/ folders)",
+                    file=root,
+                    column="BAYES_IRIS_ROOT",
+                    hint="unset it, or point it at a clone of the repository",
+                )
+            )
         return root
     candidates.append(Path(__file__).resolve().parents[2])
     cwd = Path.cwd().resolve()
@@ -153,11 +176,13 @@ def repo_root() -> Path:
     for c in candidates:
         if (c / "analyses").is_dir() and (c / "report").is_dir():
             return c
-    raise InputError(Problem(
-        "cannot find the bayes-iris checkout (a folder with analyses/ and report/)",
-        hint="run from a clone of the repository, or set BAYES_IRIS_ROOT to it; the analysis "
-             "scripts and the report sources are not part of the installed package",
-    ))
+    raise InputError(
+        Problem(
+            "cannot find the bayes-iris checkout (a folder with analyses/ and report/)",
+            hint="run from a clone of the repository, or set BAYES_IRIS_ROOT to it; the analysis "
+            "scripts and the report sources are not part of the installed package",
+        )
+    )
 
 
 def analyses_dir() -> Path:
@@ -171,7 +196,9 @@ def discover_steps(root: Path | None = None) -> list[Path]:
 
 
 # -- hashing --------------------------------------------------------------------------------------
-def _hash_update_tree(h: Any, folder: Path, patterns: Sequence[str], exclude: Sequence[str] = ()) -> None:
+def _hash_update_tree(
+    h: Any, folder: Path, patterns: Sequence[str], exclude: Sequence[str] = ()
+) -> None:
     for pattern in patterns:
         for p in sorted(folder.rglob(pattern)):
             rel = p.relative_to(folder).as_posix()
@@ -183,8 +210,12 @@ def _hash_update_tree(h: Any, folder: Path, patterns: Sequence[str], exclude: Se
 def code_hash() -> str:
     """Hash of the library source that the analyses depend on (the report package excluded)."""
     h = hashlib.sha256(__version__.encode())
-    _hash_update_tree(h, Path(__file__).resolve().parent, ["*.py", "*.yaml", "*.yml", "*.json"],
-                      exclude=("report/", "cli/", "pipeline.py"))
+    _hash_update_tree(
+        h,
+        Path(__file__).resolve().parent,
+        ["*.py", "*.yaml", "*.yml", "*.json"],
+        exclude=("report/", "cli/", "pipeline.py"),
+    )
     return h.hexdigest()
 
 
@@ -226,8 +257,11 @@ def load_trial_meta(data: Path | None) -> tuple[str, str, str]:
         from .data import load_bundled, load_trial
     except ImportError:  # the data layer is not installed yet: trust the scripts to validate
         if data is not None and not Path(data).is_dir():
-            raise InputError(Problem("trial folder not found", file=data,
-                                     hint="pass --data a folder with trial.yaml")) from None
+            raise InputError(
+                Problem(
+                    "trial folder not found", file=data, hint="pass --data a folder with trial.yaml"
+                )
+            ) from None
         return (Path(data).name if data is not None else DEFAULT_TRIAL_NAME, "unknown", "")
     trial = load_bundled() if data is None else load_trial(Path(data))
     return trial.meta.name, trial.meta.provenance.kind, trial.provenance_label
@@ -267,8 +301,11 @@ class PipelineResult:
 
     @property
     def warnings(self) -> list[StepOutcome]:
-        return [s for s in self.steps
-                if s.status == "warning" or (s.cached and s.diagnostics_status == "warning")]
+        return [
+            s
+            for s in self.steps
+            if s.status == "warning" or (s.cached and s.diagnostics_status == "warning")
+        ]
 
     @property
     def ok(self) -> bool:
@@ -302,11 +339,19 @@ def _select(scripts: list[Path], steps: Sequence[str] | None) -> list[Path]:
         return scripts
     chosen = []
     for want in steps:
-        hits = [s for s in scripts if s.stem == want or s.stem.split("_", 1)[0] == want
-                or s.stem.split("_", 1)[-1] == want]
+        hits = [
+            s
+            for s in scripts
+            if s.stem == want or s.stem.split("_", 1)[0] == want or s.stem.split("_", 1)[-1] == want
+        ]
         if not hits:
-            raise InputError(Problem(f"unknown step {want!r}", column="steps",
-                                     hint="known steps: " + ", ".join(s.stem for s in scripts)))
+            raise InputError(
+                Problem(
+                    f"unknown step {want!r}",
+                    column="steps",
+                    hint="known steps: " + ", ".join(s.stem for s in scripts),
+                )
+            )
         chosen += [h for h in hits if h not in chosen]
     return sorted(chosen)
 
@@ -368,7 +413,9 @@ def run_pipeline(
 
     seeds_ok = isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0
     if not seeds_ok:
-        raise InputError(Problem(f"seed must be a non-negative integer, got {seed!r}", column="seed"))
+        raise InputError(
+            Problem(f"seed must be a non-negative integer, got {seed!r}", column="seed")
+        )
     root = repo_root()
     scripts = discover_steps(root)
     if data is not None:
@@ -384,18 +431,31 @@ def run_pipeline(
     ledger_path = results / LEDGER
     old_ledger = _read_json(ledger_path)
     run_base = {
-        "data": data_hash(data), "seed": seed, "fast": bool(fast), "code": code_hash(),
+        "data": data_hash(data),
+        "seed": seed,
+        "fast": bool(fast),
+        "code": code_hash(),
         "python": sys.version.split()[0],
     }
     ledger: dict[str, Any] = {
-        "run": {**run_base, "data_dir": str(data) if data else "bundled", "strict": strict,
-                "started": datetime.now(UTC).isoformat(timespec="seconds"),
-                "trial": trial_name, "provenance": kind, "provenance_label": label},
-        "steps": dict(old_ledger.get("steps", {})) if old_ledger.get("run", {}).get("trial") in
-        (None, trial_name) else {},
+        "run": {
+            **run_base,
+            "data_dir": str(data) if data else "bundled",
+            "strict": strict,
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "trial": trial_name,
+            "provenance": kind,
+            "provenance_label": label,
+        },
+        "steps": dict(old_ledger.get("steps", {}))
+        if old_ledger.get("run", {}).get("trial") in (None, trial_name)
+        else {},
     }
     for stem in missing:
-        ledger["steps"][stem] = {"status": "missing", "message": f"analyses/{stem}.py does not exist"}
+        ledger["steps"][stem] = {
+            "status": "missing",
+            "message": f"analyses/{stem}.py does not exist",
+        }
         res.steps.append(StepOutcome(stem, "missing", message=f"analyses/{stem}.py does not exist"))
 
     def save_ledger() -> None:
@@ -405,10 +465,17 @@ def run_pipeline(
     upstream: list[tuple[str, str]] = []
     env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
     env["PYTHONPATH"] = os.pathsep.join(
-        [str(root / "src"), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])])
+        [str(root / "src"), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
+    )
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, disable=not progress, transient=True) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not progress,
+        transient=True,
+    ) as bar:
         for script in selected:
             stem = script.stem
             h = hashlib.sha256(json.dumps(run_base, sort_keys=True).encode())
@@ -420,11 +487,21 @@ def run_pipeline(
             prev = old_ledger.get("steps", {}).get(stem, {})
             task = bar.add_task(f"{stem}", total=None)
             outcome: StepOutcome
-            if (use_cache and prev.get("key") == key and prev.get("status") in {"ok", "warning", "cached"}
-                    and _outputs_intact(results, record)):
-                outcome = StepOutcome(stem, "cached", exit_code=0, cached=True, key=key,
-                                      log=prev.get("log"),
-                                      diagnostics_status=(record or {}).get("status"))
+            if (
+                use_cache
+                and prev.get("key") == key
+                and prev.get("status") in {"ok", "warning", "cached"}
+                and _outputs_intact(results, record)
+            ):
+                outcome = StepOutcome(
+                    stem,
+                    "cached",
+                    exit_code=0,
+                    cached=True,
+                    key=key,
+                    log=prev.get("log"),
+                    diagnostics_status=(record or {}).get("status"),
+                )
             else:
                 cmd = [sys.executable, str(script), "--results", str(results), "--seed", str(seed)]
                 if data is not None:
@@ -434,13 +511,16 @@ def run_pipeline(
                 if strict:
                     cmd.append("--strict")
                 t0 = time.perf_counter()
-                proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True,
-                                      check=False)
+                proc = subprocess.run(
+                    cmd, cwd=root, env=env, capture_output=True, text=True, check=False
+                )
                 seconds = time.perf_counter() - t0
                 log_rel = f"{LOG_DIR}/{stem}.log"
-                atomic.write_text(results / log_rel,
-                                  f"$ {' '.join(cmd)}\n--- stdout ---\n{proc.stdout}\n"
-                                  f"--- stderr ---\n{proc.stderr}\n--- exit {proc.returncode} ---\n")
+                atomic.write_text(
+                    results / log_rel,
+                    f"$ {' '.join(cmd)}\n--- stdout ---\n{proc.stdout}\n"
+                    f"--- stderr ---\n{proc.stderr}\n--- exit {proc.returncode} ---\n",
+                )
                 manifest = _read_json(results / MANIFEST)
                 record = find_manifest_record(manifest.get("steps", {}), stem)
                 diag = (record or {}).get("status")
@@ -453,9 +533,16 @@ def run_pipeline(
                     status = "strict-failed"
                 else:
                     status = "failed"
-                outcome = StepOutcome(stem, status, exit_code=code, seconds=round(seconds, 2),
-                                      key=key, log=log_rel, diagnostics_status=diag,
-                                      message=_tail(proc.stderr or proc.stdout) if code else "")
+                outcome = StepOutcome(
+                    stem,
+                    status,
+                    exit_code=code,
+                    seconds=round(seconds, 2),
+                    key=key,
+                    log=log_rel,
+                    diagnostics_status=diag,
+                    message=_tail(proc.stderr or proc.stdout) if code else "",
+                )
             bar.update(task, description=f"{stem}: {outcome.status}", total=1, completed=1)
             res.steps.append(outcome)
             entry = {k: v for k, v in asdict(outcome).items() if k != "cached"}
@@ -469,15 +556,23 @@ def run_pipeline(
             if on_step is not None:
                 on_step(outcome)
             if outcome.status == "input-error":
-                raise InputError(Problem(f"step {stem} rejected its input:\n{outcome.message}",
-                                         hint=f"full log: {results / (outcome.log or '')}"))
+                raise InputError(
+                    Problem(
+                        f"step {stem} rejected its input:\n{outcome.message}",
+                        hint=f"full log: {results / (outcome.log or '')}",
+                    )
+                )
             if outcome.status == "strict-failed":
                 raise ConvergenceError(f"step {stem}: diagnostics failed (see {results / LOG_DIR})")
-            if strict and outcome.status in {"ok", "warning", "cached"} and (
-                    outcome.diagnostics_status not in (None, "ok")):
+            if (
+                strict
+                and outcome.status in {"ok", "warning", "cached"}
+                and (outcome.diagnostics_status not in (None, "ok"))
+            ):
                 raise ConvergenceError(
                     f"step {stem}{' (cached)' if outcome.cached else ''}: recorded diagnostics "
-                    f"status {outcome.diagnostics_status!r}")
+                    f"status {outcome.diagnostics_status!r}"
+                )
             if record is not None and outcome.status in {"ok", "warning", "cached"}:
                 upstream += [(o["path"], o.get("sha256", "")) for o in record.get("outputs", [])]
     ledger["run"]["finished"] = datetime.now(UTC).isoformat(timespec="seconds")

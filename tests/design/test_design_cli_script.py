@@ -67,7 +67,10 @@ def test_phase3_script_fast_reads_upstream_tables_and_labels_synthetic(tmp_path)
     assert (ss["provenance"] == "synthetic").all()
     assert np.all(ss["assurance"] <= ss["p_benefit"] + 4 * ss["mcse"] + 1e-9)
     assert oc["p_success"].between(0, 1).all()
-    assert {"futility_max_x", "efficacy_min_x"} <= set(bounds)
+    assert {"futility_max_x", "efficacy_min_x", "control_events", "futility_min_x"} <= set(bounds)
+    two_arm = bounds[bounds["control_events"].notna()]
+    assert len(two_arm) > 5 and (two_arm["post_prob_at_boundary"] < 0.1).all()
+    assert (two_arm["futility_min_x"] <= two_arm["control_events"]).all()
     for fig in ("design_assurance_curves", "design_oc_curves", "design_boundaries"):
         assert (tmp_path / "figures" / f"{fig}.png").stat().st_size > 1000
     manifest = json.loads((tmp_path / "manifest.json").read_text())

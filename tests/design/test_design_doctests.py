@@ -8,7 +8,9 @@ import pytest
 
 import bayes_iris.design as design
 
-MODULES = [m.name for m in pkgutil.iter_modules(design.__path__, "bayes_iris.design.")]
+MODULES = [m.name for m in pkgutil.iter_modules(design.__path__, "bayes_iris.design.")] + [
+    "bayes_iris.plots.design"
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -100,3 +100,18 @@ def test_predictive_bad_counts():
     d = BinaryDesign(RULE, FLAT, FLAT, 20, 20)
     with pytest.raises(InputError):
         predictive_probability_2arm(d, 12, 10, 3, 10)
+
+
+@pytest.mark.parametrize("lower_tail", [True, False])
+def test_two_arm_futility_boundary_is_the_first_futile_count(lower_tail):
+    from bayes_iris.design import futility_boundary_2arm
+
+    rule = BayesRule(criteria=[Criterion(prob=0.95, lower_tail=lower_tail)])
+    d = BinaryDesign(rule, FLAT, FLAT, 60, 60)
+    b = futility_boundary_2arm(d, 30, 30, [8, 12, 16], pp_threshold=0.1)
+    step = -1 if lower_tail else 1  # one step towards the favourable side
+    for row in b.itertuples():
+        assert row.stop_if == ("x1 >=" if lower_tail else "x1 <=")
+        assert predictive_probability_2arm(d, row.boundary_x1, 30, row.control_events, 30) < 0.1
+        assert predictive_probability_2arm(d, row.boundary_x1 + step, 30, row.control_events,
+                                           30) >= 0.1

@@ -311,6 +311,8 @@ def _cli_commands() -> dict[str, Callable[[Path, Path], list[str]]]:
 
 CLI = _cli_commands()
 SCRIPTS = H.scripts()
+# analyses/run_all.py (the whole pipeline as a script) takes the same options
+WRAPPERS = ["run_all"] if (H.ANALYSES / "run_all.py").is_file() else []
 
 
 def test_known_trial_commands_are_covered():
@@ -366,7 +368,7 @@ def test_corpus_subset_every_command(case, command, tmp_path, in_tmp_cwd, capsys
 
 
 @pytest.mark.parametrize("case", _cases(SUBSET))
-@pytest.mark.parametrize("script", [s for s in SCRIPTS if s != "01_data"])
+@pytest.mark.parametrize("script", [s for s in SCRIPTS if s != "01_data"] + WRAPPERS)
 def test_corpus_subset_every_script(case, script, tmp_path, in_tmp_cwd, capsys):
     trial, results, expect = _prepare(tmp_path, case)
     before = H.snapshot(trial)

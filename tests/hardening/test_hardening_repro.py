@@ -23,14 +23,20 @@ SRC = H.REPO / "src" / "bayes_iris"
 
 
 # -- samplers ---------------------------------------------------------------------------------
-def _toy_model():
-    import pymc as pm
+_TOY: dict = {}
 
-    with pm.Model() as m:
-        mu = pm.Normal("mu", 0.0, 2.0)
-        sigma = pm.HalfNormal("sigma", 1.0)
-        pm.Normal("y", mu, sigma, observed=np.array([0.3, -0.1, 0.8, 1.2, 0.5]))
-    return m
+
+def _toy_model():
+    """One model object for the module: nutpie compiles it once (then reuses the compiled model)."""
+    if "m" not in _TOY:
+        import pymc as pm
+
+        with pm.Model() as m:
+            mu = pm.Normal("mu", 0.0, 2.0)
+            sigma = pm.HalfNormal("sigma", 1.0)
+            pm.Normal("y", mu, sigma, observed=np.array([0.3, -0.1, 0.8, 1.2, 0.5]))
+        _TOY["m"] = m
+    return _TOY["m"]
 
 
 def _draws(sampler: str, seed: int) -> np.ndarray:

@@ -22,7 +22,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
     reason="chromium is not installed: this headless-browser check of the rendered page needs "
-           "it (apt-get install chromium); the HTML itself is checked by test_report_render.py",
+    "it (apt-get install chromium); the HTML itself is checked by test_report_render.py",
 )
 
 
@@ -34,11 +34,25 @@ def test_banner_is_red_in_a_browser(tmp_path):
     shot = tmp_path / "page.png"
     with tempfile.TemporaryDirectory() as profile:
         proc = subprocess.run(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--no-first-run", f"--user-data-dir={profile}", f"--screenshot={shot}",
-             "--window-size=1280,1200", html.as_uri()],
-            capture_output=True, text=True, timeout=120, check=False)
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--user-data-dir={profile}",
+                f"--screenshot={shot}",
+                "--window-size=1280,1200",
+                html.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
     assert shot.is_file(), proc.stderr[-2000:]
     img = imread(shot)[..., :3]
     # the banner's background #b00020 = (176, 0, 32)

@@ -5,8 +5,13 @@ import importlib
 
 import pytest
 
-MODULES = ["bayes_iris.pipeline", "bayes_iris.report.html", "bayes_iris.report.reader",
-           "bayes_iris.report.sections", "bayes_iris.report.render"]
+MODULES = [
+    "bayes_iris.pipeline",
+    "bayes_iris.report.html",
+    "bayes_iris.report.reader",
+    "bayes_iris.report.sections",
+    "bayes_iris.report.render",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

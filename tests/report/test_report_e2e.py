@@ -34,8 +34,17 @@ EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNOR
 @pytest.fixture(scope="module")
 def main_run(tmp_path_factory):
     results = tmp_path_factory.mktemp("e2e") / "results"
-    cmd = [sys.executable, "-c", "from bayes_iris.cli import main; main()", "report", "--fast",
-           "--results", str(results), "--engine", "jupyter"]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from bayes_iris.cli import main; main()",
+        "report",
+        "--fast",
+        "--results",
+        str(results),
+        "--engine",
+        "jupyter",
+    ]
     env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     html_path = results / "report.html"
@@ -74,17 +83,24 @@ def test_main_command_succeeds_and_prints_the_report_path(main_run):
 def test_report_chapters_are_filled_from_the_fits(main_run):
     results, proc, html = main_run
     assert proc.returncode == 0, proc.stderr[-3000:]
-    body = html[html.find("<main"):]
+    body = html[html.find("<main") :]
     for spec in STEPS:
         for name in spec.figures:
             b64 = base64.b64encode((results / "figures" / f"{name}.png").read_bytes()).decode()
             assert b64 in body, f"figure {name} not embedded"
     text = re.sub(r"<[^>]+>", " ", body)
-    for needle in ("CONSORT-style counts by arm", "Baseline characteristics by arm",
-                   "Treatment effect (ratio CYT107 / placebo)", "MCMC diagnostics per fitted model",
-                   "Adverse events by arm", "Posterior by prior — sepsis_mortality",
-                   "Sample size by endpoint and design prior", "Interim stopping boundaries",
-                   "3/15 vs 0/6", "Package versions"):
+    for needle in (
+        "CONSORT-style counts by arm",
+        "Baseline characteristics by arm",
+        "Treatment effect (ratio CYT107 / placebo)",
+        "MCMC diagnostics per fitted model",
+        "Adverse events by arm",
+        "Posterior by prior — sepsis_mortality",
+        "Recommended designs",
+        "Interim stopping boundaries",
+        "3/15 vs 0/6",
+        "Package versions",
+    ):
         assert needle in text, needle
     assert "Not available" not in text
     assert "failed to render" not in text

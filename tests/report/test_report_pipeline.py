@@ -61,7 +61,8 @@ def make_checkout(root: Path, behaviour: dict[str, tuple[int, str]]) -> Path:
     (root / "report").symlink_to(REAL_REPORT)
     for stem, (code, status) in behaviour.items():
         (root / "analyses" / f"{stem}.py").write_text(
-            textwrap.dedent(SCRIPT.format(stem=stem, exit_code=code, status=status)))
+            textwrap.dedent(SCRIPT.format(stem=stem, exit_code=code, status=status))
+        )
     return root
 
 
@@ -79,6 +80,7 @@ def checkout(tmp_path, monkeypatch):
         # pinned so that the caching logic, not a concurrent edit, decides what re-runs.
         monkeypatch.setattr(pipeline, "code_hash", lambda: "fixed-code-version")
         return root
+
     return build
 
 
@@ -96,7 +98,9 @@ def test_steps_run_in_order_then_cache_and_rerun_what_changed(checkout, tmp_path
 
     second = run_pipeline(None, results, seed=5, fast=True, progress=False)
     assert [s.status for s in second.steps if s.stem in ("01_data", "02_trajectories")] == [
-        "cached", "cached"]
+        "cached",
+        "cached",
+    ]
     assert runs(results) == ["01_data", "02_trajectories"]  # nothing ran again
 
     # a corrupted output makes (only) its step run again
@@ -122,8 +126,7 @@ def test_input_error_of_a_step_stops_the_run(checkout, tmp_path):
 
 def test_crashed_step_is_recorded_and_the_next_steps_still_run(checkout, tmp_path):
     checkout({"01_data": (1, "ok"), "02_trajectories": (0, "ok")})
-    res = run_pipeline(None, tmp_path / "res", seed=1, steps=["01", "trajectories"],
-                       progress=False)
+    res = run_pipeline(None, tmp_path / "res", seed=1, steps=["01", "trajectories"], progress=False)
     assert [s.status for s in res.steps] == ["failed", "ok"]
     assert "fixture failure in 01_data" in res.steps[0].message
     assert not res.ok

@@ -22,8 +22,16 @@ from bayes_iris.report.render import chunk_options, expand_includes, qmd_to_note
 
 from .conftest import HOSTILE_SITE, HOSTILE_TERM, fabricate_results, write_ledger
 
-CHAPTERS = ["Overview", "The data", "Lymphocyte trajectories", "Diagnostics", "Safety",
-            "Reanalysis of published summary data", "Phase III design", "Methods and references"]
+CHAPTERS = [
+    "Overview",
+    "The data",
+    "Lymphocyte trajectories",
+    "Diagnostics",
+    "Safety",
+    "Reanalysis of published summary data",
+    "Phase III design",
+    "Methods and references",
+]
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 
@@ -33,7 +41,7 @@ def complete(tmp_path_factory):
     root = fabricate_results(tmp_path_factory.mktemp("complete") / "res", site=HOSTILE_SITE)
     result = render_report_detailed(root, engine="jupyter")
     html = result.path.read_text(encoding="utf-8")
-    return root, result, html[html.find("<main"):]  # the body, after the table of contents
+    return root, result, html[html.find("<main") :]  # the body, after the table of contents
 
 
 def test_every_chapter_with_its_figures_and_tables(complete):
@@ -49,11 +57,17 @@ def test_every_chapter_with_its_figures_and_tables(complete):
             b64 = base64.b64encode((root / "figures" / f"{name}.png").read_bytes()).decode()
             assert b64 in html, name
     # key tables, with their content
-    for caption in ("CONSORT-style counts by arm", "Baseline characteristics by arm",
-                    "Treatment effect (ratio CYT107 / placebo)", "MCMC diagnostics per fitted model",
-                    "Adverse events by arm", "Posterior by prior — sepsis_mortality",
-                    "Sample size by endpoint and design prior", "Interim stopping boundaries",
-                    "Package versions"):
+    for caption in (
+        "CONSORT-style counts by arm",
+        "Baseline characteristics by arm",
+        "Treatment effect (ratio CYT107 / placebo)",
+        "MCMC diagnostics per fitted model",
+        "Adverse events by arm",
+        "Posterior by prior — sepsis_mortality",
+        "Recommended designs",
+        "Interim stopping boundaries",
+        "Package versions",
+    ):
         assert caption in html, caption
     assert "joint_hier" in html and "ae_bb_pois" in html
     assert "Real published summary-level data" in html
@@ -63,7 +77,7 @@ def test_every_chapter_with_its_figures_and_tables(complete):
 
 def test_effects_table_is_filtered_to_the_default_prior(complete):
     _, _, html = complete
-    section = html[html.find("Treatment effect (ratio"):]
+    section = html[html.find("Treatment effect (ratio") :]
     section = section[: section.find("</table>")]
     assert section.count("<tr>") == 1 + 3 * 6  # header + 3 markers x 6 days, default prior only
 
@@ -100,12 +114,23 @@ def test_no_external_resources(complete):
 @pytest.fixture(scope="module")
 def partial(tmp_path_factory):
     """Steps 01-02 only; 02 with a failed model; 01's table edited after the fact; 03 failed."""
-    root = fabricate_results(tmp_path_factory.mktemp("partial") / "res",
-                             steps=["01_data", "02_trajectories"], diag_status="failed")
+    root = fabricate_results(
+        tmp_path_factory.mktemp("partial") / "res",
+        steps=["01_data", "02_trajectories"],
+        diag_status="failed",
+    )
     consort = root / "tables" / "consort.csv"
     consort.write_text(consort.read_text().replace("17", "18"))
-    write_ledger(root, {"03_adverse_events": {"status": "failed", "exit_code": 1,
-                                              "message": "ValueError: <b>fixture</b> crash"}})
+    write_ledger(
+        root,
+        {
+            "03_adverse_events": {
+                "status": "failed",
+                "exit_code": 1,
+                "message": "ValueError: <b>fixture</b> crash",
+            }
+        },
+    )
     html = render_report(root, root / "out" / "r.html", engine="jupyter").read_text()
     return root, html
 
@@ -143,7 +168,8 @@ def test_a_chunk_that_raises_becomes_a_visible_error_box(tmp_path):
     src.mkdir()
     (src / "index.qmd").write_text(
         "---\ntitle: T\n---\n\n# One\n\n```{python}\nraise RuntimeError('<b>x</b>')\n```\n\n"
-        "# Two\n\n```{python}\n#| echo: true\n1 + 1\n```\n")
+        "# Two\n\n```{python}\n#| echo: true\n1 + 1\n```\n"
+    )
     res = render_report_detailed(tmp_path, tmp_path / "o.html", engine="jupyter", report_dir=src)
     html = res.path.read_text()
     assert res.errors == ["RuntimeError: <b>x</b>"]
@@ -164,7 +190,8 @@ def test_quarto_engine_runs_the_expected_command(tmp_path, monkeypatch):
         f"pathlib.Path({str(log)!r}).write_text(repr((sys.argv[1:], os.getcwd(), "
         "os.environ.get('BAYES_IRIS_RESULTS'), os.environ.get('QUARTO_PYTHON'))))\n"
         "out = pathlib.Path(sys.argv[sys.argv.index('--output-dir') + 1])\n"
-        "(out / 'index.html').write_text('<html>quarto made this</html>')\n")
+        "(out / 'index.html').write_text('<html>quarto made this</html>')\n"
+    )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
     results = tmp_path / "res"
@@ -197,7 +224,9 @@ def test_quarto_engine_failure_is_reported(tmp_path, monkeypatch):
 def test_quarto_yml_asks_for_one_self_contained_page():
     import yaml
 
-    cfg = yaml.safe_load((Path(__file__).resolve().parents[2] / "report" / "_quarto.yml").read_text())
+    cfg = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "report" / "_quarto.yml").read_text()
+    )
     assert cfg["format"]["html"]["embed-resources"] is True
     assert cfg["format"]["html"]["toc"] is True
     assert cfg["project"]["render"] == ["index.qmd"]
@@ -207,10 +236,13 @@ def test_quarto_yml_asks_for_one_self_contained_page():
 # -- units ----------------------------------------------------------------------------------------
 def test_chunk_options_and_tags():
     assert chunk_options("#| echo: false\n#| output: false\nx = 1") == (
-        {"echo": False, "output": False}, "x = 1")
+        {"echo": False, "output": False},
+        "x = 1",
+    )
     nb, meta = qmd_to_notebook(
         "---\ntitle: X\n---\n\n```{python}\n#| include: false\na = 1\n```\n\n"
-        "```{python}\n#| echo: true\nb = 2\n```\n\n```{python}\nc = 3\n```\n")
+        "```{python}\n#| echo: true\nb = 2\n```\n\n```{python}\nc = 3\n```\n"
+    )
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert meta == {"title": "X"}
     assert [c.source for c in code] == ["a = 1", "b = 2", "c = 3"]

@@ -16,16 +16,24 @@ import typer
 
 from ..seeds import DEFAULT_SEED
 
-DataOpt = Annotated[Path | None, typer.Option(
-    "--data", help="trial folder (default: the bundled SYNTHETIC trial 'iris7-synthetic')")]
-ResultsOpt = Annotated[Path | None, typer.Option(
-    "--results", help="results folder (default: results/<trial name>)")]
+DataOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data", help="trial folder (default: the bundled SYNTHETIC trial 'iris7-synthetic')"
+    ),
+]
+ResultsOpt = Annotated[
+    Path | None, typer.Option("--results", help="results folder (default: results/<trial name>)")
+]
 SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="run seed")]
 FastOpt = Annotated[bool, typer.Option("--fast", help="small budgets (smoke tests)")]
-StrictOpt = Annotated[bool, typer.Option(
-    "--strict", help="fail (exit 3) when any step's diagnostics fail")]
-StepsOpt = Annotated[list[str] | None, typer.Option(
-    "--step", help="run only this step (repeatable): 01, data, 01_data, ...")]
+StrictOpt = Annotated[
+    bool, typer.Option("--strict", help="fail (exit 3) when any step's diagnostics fail")
+]
+StepsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--step", help="run only this step (repeatable): 01, data, 01_data, ..."),
+]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="run every step again")]
 
 
@@ -40,19 +48,31 @@ def _summarise(result) -> int:
 
     for s in result.steps:
         colour = {"ok": "green", "cached": "green", "warning": "yellow"}.get(s.status, "red")
-        extra = f" (diagnostics: {s.diagnostics_status})" if (
-            s.cached and s.diagnostics_status not in (None, "ok")) else ""
-        console.print(f"  [{colour}]{s.status:>8}[/{colour}]  {s.stem}"
-                      f"{'' if s.cached else f'  {s.seconds:.1f} s'}{extra}", highlight=False)
+        extra = (
+            f" (diagnostics: {s.diagnostics_status})"
+            if (s.cached and s.diagnostics_status not in (None, "ok"))
+            else ""
+        )
+        console.print(
+            f"  [{colour}]{s.status:>8}[/{colour}]  {s.stem}"
+            f"{'' if s.cached else f'  {s.seconds:.1f} s'}{extra}",
+            highlight=False,
+        )
     if result.failed:
-        console.print("[bold red]Some steps failed[/bold red]: "
-                      + ", ".join(s.stem for s in result.failed)
-                      + f" — logs in {result.results_dir / 'logs'}", highlight=False)
+        console.print(
+            "[bold red]Some steps failed[/bold red]: "
+            + ", ".join(s.stem for s in result.failed)
+            + f" — logs in {result.results_dir / 'logs'}",
+            highlight=False,
+        )
         return 1
     if result.warnings:
-        console.print("[bold yellow]Warning:[/bold yellow] diagnostics flagged problems in "
-                      + ", ".join(s.stem for s in result.warnings)
-                      + " — see the report's Diagnostics chapter", highlight=False)
+        console.print(
+            "[bold yellow]Warning:[/bold yellow] diagnostics flagged problems in "
+            + ", ".join(s.stem for s in result.warnings)
+            + " — see the report's Diagnostics chapter",
+            highlight=False,
+        )
     return 0
 
 
@@ -81,8 +101,10 @@ def report(
     seed: SeedOpt = DEFAULT_SEED,
     fast: FastOpt = False,
     strict: StrictOpt = False,
-    engine: Annotated[EngineChoice, typer.Option(
-        "--engine", help="quarto when installed (auto), else the Jupyter fallback")] = EngineChoice.auto,
+    engine: Annotated[
+        EngineChoice,
+        typer.Option("--engine", help="quarto when installed (auto), else the Jupyter fallback"),
+    ] = EngineChoice.auto,
     open_: Annotated[bool, typer.Option("--open", help="open the report in a browser")] = False,
     no_cache: NoCacheOpt = False,
 ) -> int:
@@ -96,8 +118,11 @@ def report(
     with console.status("Rendering the report…"):
         rendered = render_report_detailed(result.results_dir, engine=engine.value)
     if rendered.errors:
-        console.print(f"[bold red]{len(rendered.errors)} report section(s) failed to render[/]: "
-                      + "; ".join(rendered.errors), highlight=False)
+        console.print(
+            f"[bold red]{len(rendered.errors)} report section(s) failed to render[/]: "
+            + "; ".join(rendered.errors),
+            highlight=False,
+        )
         code = code or 1
     label = result.provenance_label
     if result.provenance_kind == "synthetic":

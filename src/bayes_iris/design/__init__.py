@@ -40,6 +40,7 @@ from .distributions import (
 from .engine import simulate_binary, simulate_binary_jax, simulate_binary_numpy
 from .oc import BinaryDesign, NormalDesign, oc_binary, oc_normal
 from .predictive import (
+    futility_boundary_2arm,
     predictive_power,
     predictive_probability,
     predictive_probability_2arm,
@@ -84,6 +85,7 @@ __all__ = [
     "default_analysis_priors",
     "default_design_prior",
     "default_rule",
+    "futility_boundary_2arm",
     "normal_difference",
     "normal_from_quantiles",
     "oc_binary",

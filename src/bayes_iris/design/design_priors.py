@@ -225,6 +225,18 @@ def read_alc_inputs(tables: str | Path, *, provenance: str = "real") -> dict | N
 
     Returns a dict of the columns plus ``source`` (labelled synthetic when ``provenance`` is
     "synthetic").
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> pd.DataFrame([{"provenance": "synthetic", "log_ratio_mean": 1.1, "log_ratio_sd": 0.2,
+    ...                "sd_patient_log_alc_day29": 0.7, "p_rise50_placebo": 0.3,
+    ...                "p_rise50_cyt107": 0.9, "day": 29}]).to_csv(d / "design_inputs_alc.csv")
+    >>> read_alc_inputs(d)["source"]
+    'trajectory posterior, day 29 (synthetic trial posterior — illustration only)'
+    >>> read_alc_inputs(Path(tempfile.mkdtemp())) is None
+    True
     """
     path = Path(tables) / "design_inputs_alc.csv"
     if not path.exists():
@@ -234,8 +246,8 @@ def read_alc_inputs(tables: str | Path, *, provenance: str = "real") -> dict | N
         raise InputError(Problem(f"expected exactly one row, found {len(df)}", file=str(path)))
     _finite(df, ALC_COLUMNS[:5], path, positive=("log_ratio_sd", "sd_patient_log_alc_day29"))
     for col in ("p_rise50_placebo", "p_rise50_cyt107"):
-        if not 0 < float(df[col].iloc[0]) < 1:
-            raise InputError(Problem("must be strictly between 0 and 1", file=str(path), row=2,
+        if not 0 <= float(df[col].iloc[0]) <= 1:
+            raise InputError(Problem("must be a probability in [0, 1]", file=str(path), row=2,
                                      column=col))
     out = {c: float(df[c].iloc[0]) for c in ALC_COLUMNS}
     prov = str(df["provenance"].iloc[0]) if "provenance" in df.columns else provenance
@@ -246,7 +258,17 @@ def read_alc_inputs(tables: str | Path, *, provenance: str = "real") -> dict | N
 def read_reanalysis(tables: str | Path, endpoint: str, prior: str = "minimally_informative",
                     *, provenance: str = "published") -> tuple[float, float, str] | None:
     """``(log_mean, log_sd, source)`` of the posterior log RR for ``endpoint`` ("mortality" or
-    "infection") from ``reanalysis_summary.csv``; ``None`` if the file or row is absent."""
+    "infection") from ``reanalysis_summary.csv``; ``None`` if the file or row is absent.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> pd.DataFrame([{"case": "sepsis_mortality", "prior": "minimally_informative",
+    ...                "log_mean": 0.01, "log_sd": 0.52}]).to_csv(d / "reanalysis_summary.csv")
+    >>> read_reanalysis(d, "mortality")[:2]
+    (0.01, 0.52)
+    """
     path = Path(tables) / "reanalysis_summary.csv"
     if not path.exists():
         return None
@@ -279,7 +301,14 @@ def published_log_rr(endpoint: str) -> tuple[float, float, str]:
 
 
 def control_risk(endpoint: str) -> tuple[BetaMix, str]:
-    """The assumed control-arm risk distribution and its note (see CONTROL_RISK_ASSUMPTIONS)."""
+    """The assumed control-arm risk distribution and its note (see CONTROL_RISK_ASSUMPTIONS).
+
+    Examples
+    --------
+    >>> dist, note = control_risk("mortality")
+    >>> round(dist.mean, 2), note.startswith("ASSUMPTION")
+    (0.35, True)
+    """
     a = CONTROL_RISK_ASSUMPTIONS[endpoint]
     return beta_from_quantiles(a["q_lo"], a["q_hi"]), a["note"]
 
@@ -355,8 +384,9 @@ def rise50_design_prior(tables: str | Path | None = None, *, provenance: str = "
     """
     got = read_alc_inputs(tables, provenance=provenance) if tables else None
     if got is not None:
-        t = BetaMix.from_mean_n(got["p_rise50_cyt107"], prior_n)
-        c = BetaMix.from_mean_n(got["p_rise50_placebo"], prior_n)
+        # a posterior-mean probability of exactly 0 or 1 would give a degenerate beta
+        t = BetaMix.from_mean_n(float(np.clip(got["p_rise50_cyt107"], 0.01, 0.99)), prior_n)
+        c = BetaMix.from_mean_n(float(np.clip(got["p_rise50_placebo"], 0.01, 0.99)), prior_n)
         return BinaryDesignPrior(control=c, treatment=t, label="P(>= 50 % ALC rise) by arm",
                                  source=got["source"],
                                  assumptions=(f"ASSUMPTION: each rate carries {prior_n:g} "

@@ -130,10 +130,14 @@ def mcmc_oc_grid(scenarios: Sequence[tuple[int, int, float, float]], rule: Bayes
 
     Examples
     --------
-    >>> from bayes_iris.design.rules import Criterion
-    >>> rule = BayesRule(criteria=[Criterion(prob=0.9)])
-    >>> df = mcmc_oc_grid([(20, 20, 0.6, 0.2)], rule, n_trials=1, draws=200, tune=200,
-    ...                   n_workers=1, processes=False)  # doctest: +SKIP
+    Not run as a doctest (it starts a cluster and compiles a PyMC model; about 20 s — the same
+    call runs in ``tests/design/test_design_distributed.py``)::
+
+        from bayes_iris.design.rules import Criterion
+        rule = BayesRule(criteria=[Criterion(prob=0.9)])
+        df = mcmc_oc_grid([(25, 25, 0.55, 0.3)], rule, n_trials=2, batch=1, draws=300,
+                          tune=300, n_workers=2)
+        df[["p_success", "mcse", "max_rhat", "status"]]
     """
     if n_trials < 1 or batch < 1:
         raise InputError("n_trials and batch must be >= 1", column="n_trials")

@@ -84,6 +84,13 @@ def python_loop_assurance(design: BinaryDesign, design_prior: BinaryDesignPrior,
                           seed: int = DEFAULT_SEED) -> float:
     """A plain Python loop, one trial at a time, refitting the conjugate posterior and applying
     the rule each time (what one would write first). For the benchmark only.
+
+    Examples
+    --------
+    >>> from bayes_iris.design.rules import ZTestRule
+    >>> d = BinaryDesign(ZTestRule(), None, None, 30, 30)
+    >>> python_loop_assurance(d, BinaryDesignPrior(control=0.1, treatment=0.9), 20, seed=1)
+    1.0
     """
     t, c = _theta(design_prior, n_sim, seed)
     r = rng(seed, "design.engine.loop")
@@ -201,7 +208,16 @@ def simulate_binary_jax(designs: list[BinaryDesign], design_prior: BinaryDesignP
 
 def simulate_binary(designs: list[BinaryDesign], design_prior: BinaryDesignPrior, n_sim: int,
                     seed: int = DEFAULT_SEED, *, engine: str = "jax") -> SimulationResult:
-    """Dispatch to the JAX or NumPy engine."""
+    """Dispatch to the JAX or NumPy engine.
+
+    Examples
+    --------
+    >>> from bayes_iris.design.rules import ZTestRule
+    >>> d = [BinaryDesign(ZTestRule(), None, None, 50, 50)]
+    >>> dp = BinaryDesignPrior(control=0.2, treatment=0.2)
+    >>> float(simulate_binary(d, dp, 2000, seed=1, engine="numpy").success[0]) < 0.05
+    True
+    """
     if engine == "jax":
         return simulate_binary_jax(designs, design_prior, n_sim, seed)
     if engine == "numpy":

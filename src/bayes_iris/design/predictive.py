@@ -197,6 +197,59 @@ def predictive_probability_2arm(design: BinaryDesign, x1: int, m1: int, x2: int,
     return float(pred1 @ sub.astype(float) @ pred2)
 
 
+def futility_boundary_2arm(design: BinaryDesign, m1: int, m2: int, x2_values,
+                           pp_threshold: float = 0.1) -> pd.DataFrame:
+    """Futility boundary of a two-arm binary design at an interim with ``m1``/``m2`` patients.
+
+    For each number of control events ``x2``, the treatment event counts for which the
+    predictive probability of final success is below ``pp_threshold``. The predictive
+    probability is monotone in ``x1`` (decreasing when success means fewer events on treatment,
+    as for mortality), so the region is a ray: ``stop_if`` is "x1 >=" or "x1 <=" and
+    ``boundary_x1`` its end (-1 / m1 + 1: never stop at this ``x2``).
+
+    Examples
+    --------
+    >>> from bayes_iris.design.rules import BayesRule, Criterion
+    >>> rule = BayesRule(criteria=[Criterion(prob=0.975, lower_tail=True)])
+    >>> d = BinaryDesign(rule, BetaMix.single(1, 1), BetaMix.single(1, 1), 100, 100)
+    >>> b = futility_boundary_2arm(d, 50, 50, [15, 20])
+    >>> b["stop_if"].tolist(), bool(b["boundary_x1"].is_monotonic_increasing)
+    (['x1 >=', 'x1 >='], True)
+    """
+    if not 0 < pp_threshold < 1:
+        raise InputError(f"pp_threshold must be in (0, 1), got {pp_threshold}",
+                         column="pp_threshold")
+    pp_lo = predictive_probability_2arm(design, 0, m1, int(np.median(x2_values)), m2)
+    pp_hi = predictive_probability_2arm(design, m1, m1, int(np.median(x2_values)), m2)
+    decreasing = pp_lo >= pp_hi
+    rows = []
+    for x2 in x2_values:
+        x2 = int(x2)
+        _check_counts(x2, m2, design.n2)
+
+        def futile(x1, x2=x2):
+            return predictive_probability_2arm(design, x1, m1, x2, m2) < pp_threshold
+
+        # first x1 (from the favourable end) at which the trial is futile
+        lo, hi = 0, m1 + 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            x1 = mid if decreasing else m1 - mid
+            if futile(x1):
+                hi = mid
+            else:
+                lo = mid + 1
+        if decreasing:
+            b = lo if lo <= m1 else m1 + 1
+        else:
+            b = m1 - lo if lo <= m1 else -1
+        pp = (predictive_probability_2arm(design, b, m1, x2, m2)
+              if 0 <= b <= m1 else np.nan)
+        rows.append({"control_events": x2, "stop_if": "x1 >=" if decreasing else "x1 <=",
+                     "boundary_x1": b, "pp_at_boundary": pp})
+    return pd.DataFrame(rows)
+
+
 def predictive_probability_normal(design: NormalDesign, ybar1: float, m1: int, ybar2: float,
                                   m2: int, n_nodes: int = 64) -> float:
     """Predictive probability of final success of a two-arm normal design (known SD) from

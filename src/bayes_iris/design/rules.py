@@ -35,7 +35,13 @@ Scale = Literal["identity", "log", "logit"]
 
 
 class Criterion(BaseModel):
-    """One criterion ``P(g(θ₁) − g(θ₂) > threshold) > prob`` (or ``≤`` with ``lower_tail``)."""
+    """One criterion ``P(g(θ₁) − g(θ₂) > threshold) > prob`` (or ``≤`` with ``lower_tail``).
+
+    Examples
+    --------
+    >>> Criterion(prob=0.975, lower_tail=True)
+    Criterion(prob=0.975, threshold=0.0, lower_tail=True)
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -77,6 +83,12 @@ def beta_prob_upper(w1, a1, b1, w2, a2, b2, q: float, scale: Scale = "identity")
     of components is integrated over the *narrower* of the two, in its probability scale
     (``x = F⁻¹(u)``, 64-node Gauss-Legendre in ``u``), so the integrand is the smooth cdf of the
     wider one: ``∫ S₁(t(F₂⁻¹(u))) du`` or ``∫ F₂(h(F₁⁻¹(u))) du``.
+
+    Examples
+    --------
+    >>> p = beta_prob_upper([1.0], [2.0], [2.0], [1.0], [2.0], [2.0], 0.0)  # symmetric
+    >>> round(float(p), 10)
+    0.5
     """
     a1, b1, w1 = (np.asarray(v, float)[..., :, None] for v in (a1, b1, w1))
     a2, b2, w2 = (np.asarray(v, float)[..., None, :] for v in (a2, b2, w2))
@@ -331,7 +343,14 @@ Rule = BayesRule | ZTestRule
 
 def rule_decision_matrix(rule: Rule, prior1: BetaMix | None, prior2: BetaMix | None, n1: int,
                          n2: int) -> np.ndarray:
-    """``D[y₁, y₂]`` for any rule (Bayesian rules need the analysis priors)."""
+    """``D[y₁, y₂]`` for any rule (Bayesian rules need the analysis priors); Bayesian decision
+    matrices are cached (read-only arrays).
+
+    Examples
+    --------
+    >>> rule_decision_matrix(ZTestRule(), None, None, 10, 10).shape
+    (11, 11)
+    """
     if isinstance(rule, ZTestRule):
         return rule.decision_matrix(n1, n2)
     if prior1 is None or prior2 is None:

@@ -82,7 +82,13 @@ def default_rule(endpoint: str) -> Rule | OneSampleRule:
 
 
 def default_analysis_priors(endpoint: str, sigma: float | None = None):
-    """Analysis priors: uniform Beta(1, 1) per arm (binary), N(0, 10²) per arm mean (normal)."""
+    """Analysis priors: uniform Beta(1, 1) per arm (binary), N(0, 10²) per arm mean (normal).
+
+    Examples
+    --------
+    >>> default_analysis_priors("mortality")[0]
+    BetaMix(1·Beta(1, 1))
+    """
     _check_endpoint(endpoint)
     if endpoint == "alc":
         return NormMix.single(0.0, 10.0, sigma=sigma), NormMix.single(0.0, 10.0, sigma=sigma)
@@ -94,7 +100,13 @@ def default_analysis_priors(endpoint: str, sigma: float | None = None):
 def default_design_prior(endpoint: str, tables: str | Path | None = None, *,
                          provenance: str = "real", robust_weight: float = 0.0) -> DesignPrior:
     """The preset design prior of an endpoint, read from a results ``tables`` folder when given
-    (fallbacks to published facts are labelled "FALLBACK" in ``.source``)."""
+    (fallbacks to published facts are labelled "FALLBACK" in ``.source``).
+
+    Examples
+    --------
+    >>> default_design_prior("infection").source[:8]
+    'FALLBACK'
+    """
     _check_endpoint(endpoint)
     if endpoint in ("mortality", "infection"):
         return clinical_design_prior(endpoint, tables, robust_weight=robust_weight,

@@ -26,7 +26,9 @@ Observation :math:`y_{imt} = \log(\text{count})` of marker :math:`m` for patient
   slope for each of the :math:`M` markers) are correlated across effects *and markers*:
   :math:`\mathrm{MVN}(0, \operatorname{diag}(s) R \operatorname{diag}(s))`,
   :math:`R \sim \mathrm{LKJ}(\eta)`, non-centred (:math:`= Z L^\top`).
-* Site random intercepts :math:`u_{sm} = \tau_m z_{sm}`, :math:`z \sim N(0,1)` (non-centred).
+* Site random intercepts :math:`u_{sm} = \tau_m z_{sm}`, :math:`z_{\cdot m}` zero-sum normal
+  over sites (non-centred; the sum-to-zero constraint keeps the intercept identifiable with only
+  four sites). A *new* site's effect is drawn as :math:`N(0, \tau_m^2)`.
 * Residuals independent across markers given the patient effects; :math:`\nu = 2 + \text{Gamma}`.
 * ``shape="piecewise"``: the bracketed term is absent — linear rise over the dosing weeks, then a
   linear change (persistence: :math:`\beta_2 \approx 0`). ``shape="spline"``: smooth deviations
@@ -84,7 +86,7 @@ __all__ = ["GROUPS", "SHAPES", "TrajectoryModel"]
 
 SHAPES = ("piecewise", "spline")
 GROUPS = ("placebo", "cyt107", "weekly", "twice_weekly")
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"  # bump whenever the model graph changes (invalidates cached fits)
 N_SPLINE_INTERIOR_KNOTS = 4
 
 #: (prior parameter, hyperparameter) pairs held in pm.Data; per-marker ones have dims "marker".
@@ -338,8 +340,9 @@ class TrajectoryModel:
             a = eff[:, :, 0]
             b = eff[:, :, 1]
             sd_site = pm.HalfNormal("sd_site", pv["prior_sd_site_sigma"], dims="marker")
-            z_site = pm.Normal("z_site", 0.0, 1.0, dims=("site", "marker"))
-            u = z_site * sd_site
+            # sum-to-zero over sites: separates site effects from the intercept (4 sites)
+            z_site = pm.ZeroSumNormal("z_site", sigma=1.0, dims=("marker", "site"))
+            u = (z_site * sd_site[:, None]).T
             sigma = pm.HalfNormal("sigma", pv["prior_sigma_sigma"], dims="marker")
             nu_m2 = pm.Gamma("nu_minus_2", alpha=pv["prior_nu_alpha"], beta=pv["prior_nu_beta"])
             nu = pm.Deterministic("nu", nu_m2 + 2.0)
@@ -453,6 +456,7 @@ def posterior_predictive(fit: Any, model: TrajectoryModel, *, seed: int,
     with model.build() as m:
         pp = pm.sample_posterior_predictive(
             tree, model=m, var_names=["y"], random_seed=seeds.int_seed(seed, "ppc"),
+            freeze_vars=[v.name for v in m.free_RVs],
             progressbar=False, backend="numba",
         )
     y = pp["posterior_predictive"]["y"].isel(chain=0).rename({"draw": "sample"})

@@ -8,6 +8,7 @@ Each function consumes a table written by the design step (or a
 from __future__ import annotations
 
 import math
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -124,7 +125,8 @@ def plot_boundaries(boundaries: pd.DataFrame, *, ax=None) -> Figure:
     """Stopping boundaries (number of events at each look), one panel per design.
 
     ``boundaries`` needs ``design, n, futility_max_x, efficacy_min_x`` (``design_boundaries.csv``;
-    -1 / n + 1 mean "never").
+    -1 / n + 1 mean "never"); two-arm rows (``control_events`` given) are drawn as the futility
+    boundary ``futility_min_x`` on treatment events against control events.
 
     Examples
     --------
@@ -134,20 +136,31 @@ def plot_boundaries(boundaries: pd.DataFrame, *, ax=None) -> Figure:
     1
     """
     designs = list(dict.fromkeys(boundaries["design"]))
-    fig, axes = _panels(designs, ax)
+    fig, axes = _panels(designs, ax, width=5.2, height=3.6)
     for a, name in zip(axes[: len(designs)], designs, strict=True):
         g = boundaries[boundaries["design"] == name].sort_values("n")
+        if "control_events" in g and g["control_events"].notna().all():
+            g = g.sort_values("control_events")
+            a.plot(g["control_events"], g["futility_min_x"], color="C0", marker="o",
+                   label="stop for futility if treatment events ≥")
+            a.plot(g["control_events"], g["control_events"], color="grey", lw=0.6, ls=":",
+                   label="equal counts")
+            a.set_title(textwrap.fill(name, 55), fontsize=8)
+            a.set_xlabel(f"control events at the look ({int(g['n'].iloc[0])} per arm)")
+            a.set_ylabel("treatment events")
+            a.legend(fontsize=6)
+            continue
         n = g["n"].to_numpy()
         fut = g["futility_max_x"].to_numpy(float)
         eff = g["efficacy_min_x"].to_numpy(float)
         a.plot(n, n, color="grey", lw=0.6, ls=":", label="x = n")
         if np.any(fut >= 0):
-            a.step(n, np.where(fut >= 0, fut, np.nan), where="mid", color="C0", marker="o",
+            a.plot(n, np.where(fut >= 0, fut, np.nan), color="C0", marker="o",
                    label="stop for futility if x ≤")
         if np.any(eff <= n):
-            a.step(n, np.where(eff <= n, eff, np.nan), where="mid", color="C3", marker="s",
+            a.plot(n, np.where(eff <= n, eff, np.nan), color="C3", marker="s",
                    label="stop (efficacy / safety signal) if x ≥")
-        a.set_title(name, fontsize=9)
+        a.set_title(textwrap.fill(name, 55), fontsize=8)
         a.set_xlabel("patients at the look")
         a.set_ylabel("events x")
         a.legend(fontsize=6)

@@ -125,13 +125,19 @@ def _format_cell(value: object, column: str, digits: int) -> str:
         if math.isinf(v):
             return "∞" if v > 0 else "−∞"
         name = column.lower()
+        if "rhat" in name or "bfmi" in name:
+            return f"{v:.3f}"
         if name.startswith(("p_", "prob", "pos", "assurance", "power")) or name in {
-            "p", "p_benefit", "p_harm", "type1", "type_i_error",
+            "p",
+            "p_benefit",
+            "p_harm",
+            "type1",
+            "type_i_error",
         }:
             return f"{v:.{max(digits, 3)}f}"
         if v.is_integer() and abs(v) < 1e15:
             return f"{int(v)}"
-        if abs(v) >= 10 ** digits:
+        if abs(v) >= 10**digits:
             return f"{v:,.0f}"
         return f"{v:.{digits}g}"
     if isinstance(value, bool | np.bool_):
@@ -189,12 +195,18 @@ def table(
         )
         style = " class='bi-flag' style='background:#fff4e0'" if i in flagged else ""
         rows.append(f"<tr{style}>{cells}</tr>")
-    cap = (f"<div class='bi-caption' style='font-weight:600;margin:0.8em 0 0.2em 0'>"
-           f"{esc(caption)}</div>" if caption else "")
+    cap = (
+        f"<div class='bi-caption' style='font-weight:600;margin:0.8em 0 0.2em 0'>"
+        f"{esc(caption)}</div>"
+        if caption
+        else ""
+    )
     more = ""
     if max_rows is not None and len(df) > max_rows:
-        more = (f"<p class='bi-note' style='font-size:0.85em;color:#5f6368'>Showing {max_rows} of "
-                f"{len(df)} rows.</p>")
+        more = (
+            f"<p class='bi-note' style='font-size:0.85em;color:#5f6368'>Showing {max_rows} of "
+            f"{len(df)} rows.</p>"
+        )
     return HTMLFragment(
         f"{cap}<div class='bi-table-wrap' style='overflow-x:auto'>"
         "<table class='bi-table' style='border-collapse:collapse;font-size:0.88em;margin:0.2em 0'>"
@@ -220,7 +232,11 @@ def figure(path: str | Path, *, caption: str | None = None, alt: str | None = No
     if not data.startswith(PNG_MAGIC):
         raise ValueError(f"{path} is not a PNG file")
     b64 = base64.b64encode(data).decode("ascii")
-    cap = f"<figcaption style='font-size:0.9em;color:#3c4043'>{esc(caption)}</figcaption>" if caption else ""
+    cap = (
+        f"<figcaption style='font-size:0.9em;color:#3c4043'>{esc(caption)}</figcaption>"
+        if caption
+        else ""
+    )
     return HTMLFragment(
         "<figure class='bi-figure' style='margin:0.8em 0'>"
         f"<img src='data:image/png;base64,{b64}' alt='{esc(alt or caption or Path(path).stem)}' "

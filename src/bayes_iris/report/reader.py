@@ -101,7 +101,8 @@ class ResultsReader:
     @property
     def provenance_label(self) -> str:
         label = self.manifest.get("provenance_label") or self.ledger.get("run", {}).get(
-            "provenance_label")
+            "provenance_label"
+        )
         if label:
             return str(label)
         return "no analysis step has recorded the trial's provenance in this results folder"
@@ -123,13 +124,18 @@ class ResultsReader:
         """Combine the runner's ledger and the step's manifest record into one state."""
         rec, led = self.step_record(stem), self.step_ledger(stem)
         msgs: list[str] = []
-        if led is not None and led.get("status") in {"failed", "missing", "input-error",
-                                                     "strict-failed"}:
+        if led is not None and led.get("status") in {
+            "failed",
+            "missing",
+            "input-error",
+            "strict-failed",
+        }:
             status = led["status"]
-            what = {"missing": f"analyses/{stem}.py does not exist",
-                    "input-error": "it rejected its input (exit 2)",
-                    "strict-failed": "its diagnostics failed under --strict (exit 3)"}.get(
-                status, f"it exited with code {led.get('exit_code')}")
+            what = {
+                "missing": f"analyses/{stem}.py does not exist",
+                "input-error": "it rejected its input (exit 2)",
+                "strict-failed": "its diagnostics failed under --strict (exit 3)",
+            }.get(status, f"it exited with code {led.get('exit_code')}")
             if status == "missing":
                 msgs.append(f"The latest run could not run step {stem}: {what}.")
             else:
@@ -145,8 +151,10 @@ class ResultsReader:
             return StepState(stem, "not-run", msgs, rec, led)
         run_seed = self.ledger.get("run", {}).get("seed")
         if run_seed is not None and rec.get("seed") is not None and rec["seed"] != run_seed:
-            msgs.append(f"Stale: step {stem} ran with seed {rec['seed']}, the latest pipeline run "
-                        f"used seed {run_seed}.")
+            msgs.append(
+                f"Stale: step {stem} ran with seed {rec['seed']}, the latest pipeline run "
+                f"used seed {run_seed}."
+            )
         bad = [a for a in self.step_artefacts(stem) if a.state in {"missing", "modified"}]
         for a in bad:
             msgs.append(f"Stale: {a.relpath} is {a.state} since step {stem} recorded it.")
@@ -154,11 +162,21 @@ class ResultsReader:
             return StepState(stem, "stale", msgs, rec, led)
         status = rec.get("status", "ok")
         if status == "failed":
-            return StepState(stem, "failed", [f"Step {stem} recorded status 'failed'.",
-                                              *self._diag_messages(rec)], rec, led)
+            return StepState(
+                stem,
+                "failed",
+                [f"Step {stem} recorded status 'failed'.", *self._diag_messages(rec)],
+                rec,
+                led,
+            )
         if status == "warning":
-            return StepState(stem, "warning", [f"Step {stem}: diagnostics flagged a problem.",
-                                               *self._diag_messages(rec)], rec, led)
+            return StepState(
+                stem,
+                "warning",
+                [f"Step {stem}: diagnostics flagged a problem.", *self._diag_messages(rec)],
+                rec,
+                led,
+            )
         return StepState(stem, "ok", [], rec, led)
 
     @staticmethod

@@ -11,7 +11,8 @@ Two engines produce the same document from the same sources:
     include order, as in Quarto), read with jupytext's R Markdown reader (which understands
     ```` ```{python} ```` chunks), chunk options ``#| echo/output/include/eval/warning``
     honoured with the project defaults of ``_quarto.yml`` (``execute:``), executed by nbclient in
-    the ``python3`` kernel of this environment, converted by nbconvert's body-only "basic"
+    an IPython kernel of this very interpreter (a private kernelspec; ``ipykernel`` is needed),
+    converted by nbconvert's body-only "basic"
     template (no require.js, no MathJax, no CDN) and wrapped in a page with the report's CSS
     inlined and a table of contents.
 
@@ -22,6 +23,7 @@ the report (and in :attr:`RenderResult.errors`) rather than aborting the render.
 from __future__ import annotations
 
 import html as _html
+import json
 import os
 import re
 import shutil
@@ -39,13 +41,16 @@ from ..errors import BayesIrisError, InputError, Problem
 from .reader import RESULTS_ENV
 
 Engine = Literal["auto", "quarto", "jupyter"]
+KERNEL_NAME = "bayes-iris-report"
 
 _INCLUDE = re.compile(r"^\s*\{\{<\s*include\s+(\S+?)\s*>\}\}\s*$", re.MULTILINE)
 _OPTION = re.compile(r"^#\|\s*([A-Za-z0-9_.-]+)\s*:\s*(.*?)\s*$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 EXTERNAL_REF = re.compile(
     r"""<(?:script|link|img|iframe|source|embed|object)\b[^>]*?\b(?:src|href|data)\s*=\s*["']?"""
-    r"""(?:https?:)?//""", re.IGNORECASE)
+    r"""(?:https?:)?//""",
+    re.IGNORECASE,
+)
 
 
 class RenderError(BayesIrisError):
@@ -102,8 +107,9 @@ def render_report(
     >>> out.suffix  # doctest: +SKIP
     '.html'
     """
-    return render_report_detailed(results_dir, out_html, engine, report_dir=report_dir,
-                                  timeout=timeout).path
+    return render_report_detailed(
+        results_dir, out_html, engine, report_dir=report_dir, timeout=timeout
+    ).path
 
 
 def render_report_detailed(
@@ -117,15 +123,23 @@ def render_report_detailed(
     """As :func:`render_report`, returning a :class:`RenderResult` (engine used, chunk errors)."""
     results = Path(results_dir).resolve()
     if not results.is_dir():
-        raise InputError(Problem("results folder not found", file=results,
-                                 hint="run `bayes-iris run` first, or pass --results"))
+        raise InputError(
+            Problem(
+                "results folder not found",
+                file=results,
+                hint="run `bayes-iris run` first, or pass --results",
+            )
+        )
     src = Path(report_dir).resolve() if report_dir else report_source_dir()
     if not (src / "index.qmd").is_file():
         raise InputError(Problem("report sources not found (no index.qmd)", file=src))
     out = Path(out_html).resolve() if out_html else results / "report.html"
     if engine not in ("auto", "quarto", "jupyter"):
-        raise InputError(Problem(f"unknown engine {engine!r}", column="engine",
-                                 hint="use auto, quarto or jupyter"))
+        raise InputError(
+            Problem(
+                f"unknown engine {engine!r}", column="engine", hint="use auto, quarto or jupyter"
+            )
+        )
     use = engine
     if engine == "auto":
         use = "quarto" if quarto_binary() else "jupyter"
@@ -151,20 +165,28 @@ def _kernel_env(results: Path) -> dict[str, str]:
 def _render_quarto(src: Path, results: Path, out: Path, timeout: int) -> RenderResult:
     quarto = quarto_binary()
     if quarto is None:
-        raise InputError(Problem("engine 'quarto' requested but no quarto binary is on PATH",
-                                 column="engine", hint="install Quarto or use --engine jupyter"))
+        raise InputError(
+            Problem(
+                "engine 'quarto' requested but no quarto binary is on PATH",
+                column="engine",
+                hint="install Quarto or use --engine jupyter",
+            )
+        )
     env = _kernel_env(results)
     env["QUARTO_PYTHON"] = sys.executable
     with tempfile.TemporaryDirectory(prefix="bayes-iris-quarto-") as tmp:
         cmd = quarto_command(quarto, src, Path(tmp))
         try:
-            proc = subprocess.run(cmd, cwd=src, env=env, capture_output=True, text=True,
-                                  timeout=timeout, check=False)
+            proc = subprocess.run(
+                cmd, cwd=src, env=env, capture_output=True, text=True, timeout=timeout, check=False
+            )
         except subprocess.TimeoutExpired as err:
             raise RenderError(f"quarto render timed out after {timeout} s") from err
         if proc.returncode != 0:
-            raise RenderError(f"quarto render failed (exit {proc.returncode}):\n"
-                              f"{(proc.stderr or proc.stdout)[-4000:]}")
+            raise RenderError(
+                f"quarto render failed (exit {proc.returncode}):\n"
+                f"{(proc.stderr or proc.stdout)[-4000:]}"
+            )
         produced = Path(tmp) / "index.html"
         if not produced.is_file():
             found = sorted(Path(tmp).rglob("*.html"))
@@ -207,7 +229,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     if not m:
         return {}, text
     meta = yaml.safe_load(m.group(1)) or {}
-    return (meta if isinstance(meta, dict) else {}), text[m.end():]
+    return (meta if isinstance(meta, dict) else {}), text[m.end() :]
 
 
 def _truthy(value: str) -> bool | str:
@@ -236,7 +258,9 @@ def chunk_options(source: str) -> tuple[dict[str, Any], str]:
     return opts, "\n".join(lines[i:])
 
 
-def qmd_to_notebook(text: str, defaults: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+def qmd_to_notebook(
+    text: str, defaults: dict[str, Any] | None = None
+) -> tuple[Any, dict[str, Any]]:
     """Parse a (fully included) .qmd text into a notebook with chunk options applied as tags.
 
     Returns ``(notebook, front matter)``.
@@ -245,8 +269,14 @@ def qmd_to_notebook(text: str, defaults: dict[str, Any] | None = None) -> tuple[
 
     meta, body = split_front_matter(text)
     nb = jupytext.reads(body, fmt="Rmd")
-    defaults = {"echo": False, "warning": True, "output": True, "include": True, "eval": True,
-                **(defaults or {})}
+    defaults = {
+        "echo": False,
+        "warning": True,
+        "output": True,
+        "include": True,
+        "eval": True,
+        **(defaults or {}),
+    }
     for cell in nb.cells:
         if cell.cell_type == "raw":  # a stray YAML block: not part of the document
             cell.cell_type, cell.source = "markdown", ""
@@ -283,14 +313,20 @@ def _clean_outputs(nb: Any) -> list[str]:
         tags = set(cell.metadata.get("tags", []))
         outputs = []
         for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream" and out.get("name") == "stderr" and (
-                    "no-warnings" in tags):
+            if (
+                out.get("output_type") == "stream"
+                and out.get("name") == "stderr"
+                and ("no-warnings" in tags)
+            ):
                 continue
             if out.get("output_type") == "error":
                 tb = _ANSI.sub("", "\n".join(out.get("traceback", [])))
                 errors.append(f"{out.get('ename')}: {out.get('evalue')}")
-                frag = box("error", f"This section failed to render: {out.get('ename')}: "
-                                    f"{out.get('evalue')}", tb.splitlines()[-8:])
+                frag = box(
+                    "error",
+                    f"This section failed to render: {out.get('ename')}: {out.get('evalue')}",
+                    tb.splitlines()[-8:],
+                )
                 frag = frag.replace("class='bi-box", "class='bi-chunk-error bi-box", 1)
                 outputs.append(new_output("display_data", data={"text/html": frag}))
                 continue
@@ -307,9 +343,12 @@ def _toc(body: str) -> tuple[str, str]:
     for level, hid, inner in re.findall(r'<h([12]) id="([^"]+)"[^>]*>(.*?)</h\1>', body, re.DOTALL):
         text = re.sub(r"<a class=.anchor-link.*?</a>", "", inner, flags=re.DOTALL)
         text = re.sub(r"<[^>]+>", "", text).strip()
-        items.append(f"<li class='toc-h{level}'><a href='#{_html.escape(hid, quote=True)}'>"
-                     f"{text}</a></li>")
-    return "<nav id='TOC' class='bi-toc'><h2>Contents</h2><ul>" + "".join(items) + "</ul></nav>", body
+        items.append(
+            f"<li class='toc-h{level}'><a href='#{_html.escape(hid, quote=True)}'>{text}</a></li>"
+        )
+    return "<nav id='TOC' class='bi-toc'><h2>Contents</h2><ul>" + "".join(
+        items
+    ) + "</ul></nav>", body
 
 
 def _css(src: Path, config: dict[str, Any]) -> str:
@@ -328,20 +367,55 @@ def _render_jupyter(src: Path, results: Path, out: Path, timeout: int) -> Render
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
-    config = yaml.safe_load((src / "_quarto.yml").read_text(encoding="utf-8")) if (
-        src / "_quarto.yml").is_file() else {}
+    config = (
+        yaml.safe_load((src / "_quarto.yml").read_text(encoding="utf-8"))
+        if (src / "_quarto.yml").is_file()
+        else {}
+    )
     config = config or {}
     text = expand_includes((src / "index.qmd").read_text(encoding="utf-8"), src)
-    defaults = {k: v for k, v in (config.get("execute") or {}).items()
-                if k in {"echo", "warning", "output", "include", "eval"}}
+    defaults = {
+        k: v
+        for k, v in (config.get("execute") or {}).items()
+        if k in {"echo", "warning", "output", "include", "eval"}
+    }
     nb, meta = qmd_to_notebook(text, defaults)
+    from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import KernelManager
 
-    # Unix-socket transport: the kernel is reachable only by this user on this machine.
-    with tempfile.TemporaryDirectory(prefix="bayes-iris-kernel-") as ipc_dir:
-        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(ipc_dir) / "k"))
-        client = NotebookClient(nb, km=km, kernel_name="python3", timeout=timeout,
-                                allow_errors=True, resources={"metadata": {"path": str(src)}})
+    with tempfile.TemporaryDirectory(prefix="bayes-iris-kernel-") as kdir:
+        # A private kernelspec for THIS interpreter (whatever "python3" means elsewhere on the
+        # machine), and Unix-socket transport: only this user on this machine can reach it.
+        spec_dir = Path(kdir) / "kernels" / KERNEL_NAME
+        spec_dir.mkdir(parents=True)
+        spec = {
+            "argv": [
+                sys.executable,
+                "-Xfrozen_modules=off",
+                "-m",
+                "ipykernel_launcher",
+                "-f",
+                "{connection_file}",
+            ],
+            "display_name": "bayes-iris report",
+            "language": "python",
+        }
+        (spec_dir / "kernel.json").write_text(json.dumps(spec))
+        ksm = KernelSpecManager(kernel_dirs=[str(Path(kdir) / "kernels")])
+        km = KernelManager(
+            kernel_name=KERNEL_NAME,
+            kernel_spec_manager=ksm,
+            transport="ipc",
+            ip=str(Path(kdir) / "k"),
+        )
+        client = NotebookClient(
+            nb,
+            km=km,
+            kernel_name=KERNEL_NAME,
+            timeout=timeout,
+            allow_errors=True,
+            resources={"metadata": {"path": str(src)}},
+        )
         try:
             client.execute(cwd=str(src), env=_kernel_env(results))
         except Exception as err:  # the kernel itself could not run (missing kernelspec, ...)
@@ -379,7 +453,9 @@ def _render_jupyter(src: Path, results: Path, out: Path, timeout: int) -> Render
         f"</header>\n{body}\n</main></div>\n</body>\n</html>\n"
     )
     if EXTERNAL_REF.search(page):
-        raise RenderError("the rendered report refers to an external resource: "
-                          f"{EXTERNAL_REF.search(page).group(0)[:200]}")  # type: ignore[union-attr]
+        raise RenderError(
+            "the rendered report refers to an external resource: "
+            f"{EXTERNAL_REF.search(page).group(0)[:200]}"
+        )  # type: ignore[union-attr]
     atomic.write_text(out, page)
     return RenderResult(out, "jupyter", errors)

@@ -18,11 +18,21 @@ from ..pipeline import STEP_BY_STEM, step_of_artefact
 from . import html as h
 from .reader import ResultsReader
 
-PUBLISHED_NOTE = ("Real published summary-level data (article abstracts and a meta-analysis; "
-                  "see Methods) — independent of the trial analysed in the other chapters.")
+PUBLISHED_NOTE = (
+    "Real published summary-level data (article abstracts and a meta-analysis; "
+    "see Methods) — independent of the trial analysed in the other chapters."
+)
 
-DIAGNOSTIC_COLUMNS = ("model", "max_rhat", "min_ess_bulk", "min_ess_tail", "divergences",
-                      "min_bfmi", "status", "messages")
+DIAGNOSTIC_COLUMNS = (
+    "model",
+    "max_rhat",
+    "min_ess_bulk",
+    "min_ess_tail",
+    "divergences",
+    "min_bfmi",
+    "status",
+    "messages",
+)
 
 
 class Report:
@@ -72,10 +82,17 @@ class Report:
             if quiet_ok:
                 return h.HTMLFragment("")
             rec = st.record or {}
-            return h.box("ok", f"Step {stem} ({title}): ok",
-                         f"finished {rec.get('finished', '?')}, seed {rec.get('seed', '?')}")
-        kind = {"warning": "warning", "stale": "warning", "failed": "error",
-                "missing": "error"}.get(st.state, "unavailable")
+            return h.box(
+                "ok",
+                f"Step {stem} ({title}): ok",
+                f"finished {rec.get('finished', '?')}, seed {rec.get('seed', '?')}",
+            )
+        kind = {
+            "warning": "warning",
+            "stale": "warning",
+            "failed": "error",
+            "missing": "error",
+        }.get(st.state, "unavailable")
         head = {
             "warning": f"Warning — step {stem}: diagnostics flagged a problem",
             "stale": f"Warning — step {stem}: stale artefacts",
@@ -98,14 +115,19 @@ class Report:
             reason = f"step {stem} has not run"
         else:
             reason = f"step {stem} ran but did not write it"
-        return h.box("unavailable", f"Not available: {relpath} ({reason})",
-                     st.messages[:1] if st.state not in {"ok", "missing"} else [])
+        return h.box(
+            "unavailable",
+            f"Not available: {relpath} ({reason})",
+            st.messages[:1] if st.state not in {"ok", "missing"} else [],
+        )
 
     def _stale_note(self, relpath: str) -> h.HTMLFragment | None:
         art = self.reader.artefact(relpath)
         if art.state == "modified":
-            return h.box("warning", f"Warning — {relpath} was modified after step {art.stem} "
-                                    "recorded it (stale)")
+            return h.box(
+                "warning",
+                f"Warning — {relpath} was modified after step {art.stem} recorded it (stale)",
+            )
         if art.stem:
             st = self.reader.step_state(art.stem)
             if st.state == "stale":
@@ -165,14 +187,20 @@ class Report:
         cap = caption or name
         if provenance:
             cap += f" [provenance: {', '.join(provenance)}]"
-        body = h.table(df, caption=None if collapsed else cap, digits=digits, max_rows=max_rows,
-                       highlight=highlight)
+        body = h.table(
+            df,
+            caption=None if collapsed else cap,
+            digits=digits,
+            max_rows=max_rows,
+            highlight=highlight,
+        )
         if collapsed:
             body = h.details(f"{cap} — {len(df)} rows (click to show)", body)
         return h.join(self._stale_note(rel), body)
 
-    def figure(self, name: str, *, step: str | None = None, caption: str | None = None
-               ) -> h.HTMLFragment:
+    def figure(
+        self, name: str, *, step: str | None = None, caption: str | None = None
+    ) -> h.HTMLFragment:
         """``figures/<name>.png`` embedded as base64, or a "not available" box."""
         rel = f"figures/{name}.png"
         path = self.reader.figure_path(name)
@@ -192,15 +220,25 @@ class Report:
             return self._unavailable(rel, step)
         need = {"patient_id", "site", "arm"}
         if not need <= set(df.columns):
-            return h.box("unavailable", f"Not available: {rel} has no columns "
-                                        f"{', '.join(sorted(need - set(df.columns)))}")
+            return h.box(
+                "unavailable",
+                f"Not available: {rel} has no columns {', '.join(sorted(need - set(df.columns)))}",
+            )
         pts = df.drop_duplicates("patient_id")
-        counts = (pts.groupby(["site", "arm"], sort=True).size().unstack("arm", fill_value=0)
-                  .reset_index())
+        counts = (
+            pts.groupby(["site", "arm"], sort=True)
+            .size()
+            .unstack("arm", fill_value=0)
+            .reset_index()
+        )
         counts.columns.name = None
         counts["total"] = counts.drop(columns="site").sum(axis=1)
-        return h.join(self._stale_note(rel), h.table(
-            counts, caption="Patients with laboratory data, by site and arm", max_rows=None))
+        return h.join(
+            self._stale_note(rel),
+            h.table(
+                counts, caption="Patients with laboratory data, by site and arm", max_rows=None
+            ),
+        )
 
     # -- overview ----------------------------------------------------------------------------
     def pipeline_overview(self) -> h.HTMLFragment:
@@ -210,27 +248,50 @@ class Report:
             st = self.reader.step_state(stem)
             led = st.ledger or {}
             rec = st.record or {}
-            rows.append({
-                "step": stem,
-                "state": st.state,
-                "cached": "yes" if led.get("cached") else ("no" if led else "–"),
-                "seconds": led.get("seconds"),
-                "finished": rec.get("finished") or led.get("finished"),
-                "seed": rec.get("seed", led.get("seed")),
-            })
+            rows.append(
+                {
+                    "step": stem,
+                    "state": st.state,
+                    "cached": "yes" if led.get("cached") else ("no" if led else "–"),
+                    "seconds": led.get("seconds"),
+                    "finished": rec.get("finished") or led.get("finished"),
+                    "seed": rec.get("seed", led.get("seed")),
+                }
+            )
         df = pd.DataFrame(rows)
         bad = [r["step"] for r in rows if r["state"] != "ok"]
-        out = [h.table(df, caption="Analysis steps", max_rows=None,
-                       highlight={"state": ["warning", "stale", "failed", "missing", "not-run"]})]
+        out = [
+            h.table(
+                df,
+                caption="Analysis steps",
+                max_rows=None,
+                highlight={"state": ["warning", "stale", "failed", "missing", "not-run"]},
+            )
+        ]
         if bad:
-            out.insert(0, h.box("warning", "Warning — not every step is complete and ok",
-                                [f"{s}: {self.reader.step_state(s).state}" for s in bad]))
+            out.insert(
+                0,
+                h.box(
+                    "warning",
+                    "Warning — not every step is complete and ok",
+                    [f"{s}: {self.reader.step_state(s).state}" for s in bad],
+                ),
+            )
         run = self.reader.ledger.get("run", {})
         if run:
-            out.append(h.box("info", "Pipeline run",
-                             [f"seed {run.get('seed')}", f"fast: {run.get('fast')}",
-                              f"strict: {run.get('strict')}", f"data: {run.get('data_dir')}",
-                              f"started {run.get('started')}"]))
+            out.append(
+                h.box(
+                    "info",
+                    "Pipeline run",
+                    [
+                        f"seed {run.get('seed')}",
+                        f"fast: {run.get('fast')}",
+                        f"strict: {run.get('strict')}",
+                        f"data: {run.get('data_dir')}",
+                        f"started {run.get('started')}",
+                    ],
+                )
+            )
         return h.join(*out)
 
     def diagnostics(self) -> h.HTMLFragment:
@@ -247,8 +308,9 @@ class Report:
         for stem in ("02_trajectories", "03_adverse_events"):
             st = self.reader.step_state(stem)
             if st.state != "ok":
-                problems.append(f"step {stem}: {st.state}" + (
-                    f" — {st.messages[0]}" if st.messages else ""))
+                problems.append(
+                    f"step {stem}: {st.state}" + (f" — {st.messages[0]}" if st.messages else "")
+                )
         if frames:
             df = pd.concat(frames, ignore_index=True, sort=False)
             cols = ["table", *[c for c in DIAGNOSTIC_COLUMNS if c in df.columns]]
@@ -258,19 +320,37 @@ class Report:
                 for _, row in df[status != "ok"].iterrows():
                     msg = row.get("messages", "")
                     msg = "" if pd.isna(msg) else f": {msg}"
-                    problems.append(f"{row.get('table')}/{row.get('model', '?')}: "
-                                    f"{row.get('status')}{msg}")
+                    problems.append(
+                        f"{row.get('table')}/{row.get('model', '?')}: {row.get('status')}{msg}"
+                    )
                 flagged = sorted(set(status) - {"ok"})
             else:
                 flagged = []
-            out.append(h.table(df, caption="MCMC diagnostics per fitted model", max_rows=None,
-                               highlight={"status": flagged}))
+            out.append(
+                h.table(
+                    df,
+                    caption="MCMC diagnostics per fitted model",
+                    max_rows=None,
+                    highlight={"status": flagged},
+                )
+            )
         else:
-            out.append(h.box("unavailable", "Not available: no diagnostics tables "
-                                            "(steps 02 and 03 have not run or failed)"))
+            out.append(
+                h.box(
+                    "unavailable",
+                    "Not available: no diagnostics tables (steps 02 and 03 have not run or failed)",
+                )
+            )
         if problems:
-            out.insert(0, h.box("warning", "Warning — diagnostics do not all pass: conclusions "
-                                           "from the flagged fits are not reliable", problems))
+            out.insert(
+                0,
+                h.box(
+                    "warning",
+                    "Warning — diagnostics do not all pass: conclusions "
+                    "from the flagged fits are not reliable",
+                    problems,
+                ),
+            )
         else:
             out.insert(0, h.box("ok", "All fitted models pass the diagnostics gate"))
         return h.join(*out)
@@ -280,7 +360,9 @@ class Report:
         versions = self.reader.manifest.get("versions")
         if not isinstance(versions, dict) or not versions:
             return h.box("unavailable", "Not available: no package versions recorded")
-        df = pd.DataFrame({"package": list(versions), "version": [str(v) for v in versions.values()]})
+        df = pd.DataFrame(
+            {"package": list(versions), "version": [str(v) for v in versions.values()]}
+        )
         return h.table(df, caption="Package versions", max_rows=None)
 
 
@@ -292,7 +374,9 @@ def _pivot(df: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFrame:
         return df
     order = list(dict.fromkeys(df[col].astype(str)))
     keys = df[index].astype(str).fillna("")
-    long = df.assign(**{c: keys[c].replace({"nan": ""}) for c in index}, **{col: df[col].astype(str)})
+    long = df.assign(
+        **{c: keys[c].replace({"nan": ""}) for c in index}, **{col: df[col].astype(str)}
+    )
     wide = long.pivot_table(index=index, columns=col, values=val, aggfunc="first", sort=False)
     wide = wide.reindex(columns=[c for c in order if c in wide.columns]).reset_index()
     wide.columns.name = None

@@ -30,7 +30,7 @@ _real_create_connection = socket.create_connection
 def _record(kind: str, target: object, allowed: bool) -> None:
     if not _LOG:
         return
-    line = json.dumps({"pid": os.getpid(), "argv": sys.argv[:3], "kind": kind,
+    line = json.dumps({"pid": os.getpid(), "argv": list(getattr(sys, "orig_argv", sys.argv))[:6], "kind": kind,
                        "target": repr(target), "allowed": allowed})
     with open(_LOG, "a", encoding="utf-8") as fh:
         fh.write(line + "\n")

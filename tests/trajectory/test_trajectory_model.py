@@ -1,0 +1,182 @@
+"""Trajectory model: priors, structure, censoring, effects plumbing (mock_sample, no MCMC)."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytest
+from pymc.testing import mock_sample
+
+from bayes_iris import effects
+from bayes_iris.data import simulate_trial
+from bayes_iris.data.synthetic import SyntheticParams
+from bayes_iris.errors import InputError
+from bayes_iris.inference import SamplerConfig, fit
+from bayes_iris.models.priors import SKEPTICAL_SD, effect_prior_statement, resolve_priors
+from bayes_iris.models.trajectory import TrajectoryModel, prior_predictive
+
+# PyTensor's C backend (used for initial points and mock sampling) warns once that this pip
+# install has no BLAS; harmless to the numbers (sampling uses numba), so ignore exactly that.
+pytestmark = pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS:UserWarning")
+
+
+def test_prior_sets_state_what_they_claim():
+    sk = effect_prior_statement(resolve_priors("skeptical"))
+    assert sk["mu"] == 0 and abs(sk["p_gt_2"] - 0.05) < 1e-9
+    assert abs(SKEPTICAL_SD - math.log(2) / 1.6448536) < 1e-6
+    en = effect_prior_statement(resolve_priors("enthusiastic"))
+    assert abs(en["mu"] - math.log(3.5)) < 1e-12 and abs((1 - en["p_gt_1"]) - 0.05) < 1e-9
+    # merge order: default <- named set <- overrides
+    p = resolve_priors("skeptical", {"effect": {"mu": 0.1}})
+    assert p["effect"]["mu"] == 0.1 and p["effect"]["sigma"] == SKEPTICAL_SD
+    assert p["sigma"] == resolve_priors()["sigma"]
+    with pytest.raises(InputError):
+        resolve_priors("optimistic")
+    with pytest.raises(InputError):
+        resolve_priors({"effect": {"scale": 1.0}})
+    with pytest.raises(InputError):
+        resolve_priors({"sigma": {"sigma": -1.0}})
+
+
+def test_model_reads_schedule_and_uses_named_dims(sim1):
+    tm = TrajectoryModel(sim1.data, markers=("alc", "cd4", "cd8"))
+    m = tm.build()
+    assert list(m.coords["day"]) == list(sim1.data.meta.visit_schedule)
+    for dim in ("patient", "obs", "day", "arm", "regimen", "site", "marker"):
+        assert dim in m.coords
+    assert len(m.coords["patient"]) == sim1.data.n_patients
+    # one modelled row per non-missing value
+    n_values = int(sim1.data.labs[["alc", "cd4", "cd8"]].notna().sum().sum())
+    assert len(m.coords["obs"]) == n_values
+    assert {"mu_day", "chol_patient_corr", "chol_patient_stds"} <= set(m.named_vars)
+    with pytest.raises(InputError):
+        TrajectoryModel(sim1.data, markers=("il7",))
+    with pytest.raises(InputError):
+        TrajectoryModel(sim1.data, shape="cubic")
+
+
+def test_structure_key_ignores_priors_but_not_shape(sim1):
+    tm = TrajectoryModel(sim1.data)
+    assert tm.structure_key() == tm.with_priors("vague").structure_key()
+    assert tm.cache_key() != tm.with_priors("vague").cache_key()
+    assert tm.structure_key() != TrajectoryModel(sim1.data, shape="spline").structure_key()
+
+
+def test_prior_predictive_is_clinically_plausible(sim1):
+    t = prior_predictive(TrajectoryModel(sim1.data), seed=1, draws=400)
+    pl = t.query("marker == 'alc' and group == 'placebo'").iloc[0]
+    # typical day-29 ALC on placebo: median in the lymphopenic-to-normal range, 95 % within
+    # 20-20000 cells/mm3 (not absurd), ratio to placebo centred on 1 under the default prior
+    assert 200 < pl["q50"] < 1500
+    assert pl["q2.5"] > 20 and pl["q97.5"] < 20000
+    cyt = t.query("marker == 'alc' and group == 'cyt107'").iloc[0]
+    assert 0.7 < cyt["ratio_q50"] < 1.4
+
+
+def _censored_trial(seed: int, limit: float):
+    params = SyntheticParams(detection_limit={"alc": limit, "cd4": 20.0, "cd8": 20.0})
+    return simulate_trial(seed, params)
+
+
+def test_censored_likelihood_moves_the_estimate_down():
+    """Values below detection, treated as censored, pull the baseline estimate below the naive
+    one that takes the detection limit as an exact value (profile of the model's log density)."""
+    sim = _censored_trial(3, limit=400.0)
+    # baseline draws only: the intercept is then the typical baseline log ALC
+    labs = sim.data.labs[sim.data.labs["study_day"] == 0].reset_index(drop=True)
+    assert labs["alc_bdl"].sum() >= 5
+
+    def with_labs(frame):
+        return type(sim.data)(sim.data.meta, sim.data.patients, frame,
+                              sim.data.adverse_events, sim.data.outcomes)
+
+    censored_data, naive_data = with_labs(labs), with_labs(labs.assign(alc_bdl=False))
+    grid = np.linspace(math.log(100), math.log(900), 201)
+
+    def profile(data):
+        m = TrajectoryModel(data).build()
+        logp = m.compile_logp(mode="NUMBA")
+        point = m.initial_point()
+        values = []
+        for g in grid:
+            point["intercept"] = np.array([g])
+            values.append(float(logp(point)))
+        return grid[int(np.argmax(values))]
+
+    cens, nv = profile(censored_data), profile(naive_data)
+    # the censored values lie somewhere below 400: the profile maximum must move down
+    assert cens < nv - 0.05
+    # and the naive estimate is the mean log of the data with censored values set to the limit
+    y = np.log(labs["alc"].to_numpy())
+    assert nv == pytest.approx(y.mean(), abs=0.05)
+
+
+@pytest.fixture
+def mocked_sample(monkeypatch):
+    monkeypatch.setattr(pm, "sample", mock_sample)
+
+
+def test_effects_plumbing_with_mock_sample(sim1, mocked_sample):
+    tm = TrajectoryModel(sim1.data, markers=("alc", "cd4"))
+    cfg = SamplerConfig(seed=1, sampler="pymc", draws=50, tune=10, progressbar=False,
+                        log_likelihood=False)
+    r = fit(tm.build(), cfg, name=tm.name)
+    res = effects.treatment_effects(r, tm, seed=1)
+    t = res.table
+    assert list(t.columns) == effects.EFFECT_COLUMNS
+    assert set(t["quantity"]) == {"ratio", "fold_from_baseline", "p_above_900",
+                                  "regimen_contrast"}
+    assert set(t.loc[t.quantity == "p_above_900", "marker"]) == {"alc"}
+    days = list(sim1.data.meta.visit_schedule)
+    assert sorted(t.loc[t.quantity == "ratio", "day"].unique()) == days
+    # ratio at day 0 is exactly 1 (common baseline) and folds from baseline at day 0 are 1
+    assert np.allclose(t.loc[(t.quantity != "p_above_900") & (t.day == 0)
+                             & (t.quantity != "regimen_contrast"), "median"], 1.0)
+    # the ratio is the exponential of the log draws, and probabilities are in [0, 1]
+    r29 = t[(t.quantity == "ratio") & (t.day == 29) & (t.marker == "alc")].iloc[0]
+    logs = res.draws["log_ratio"].sel(marker="alc", day=29).values
+    assert r29["median"] == pytest.approx(float(np.median(np.exp(logs))))
+    assert r29["p_gt_2"] == pytest.approx(float(np.mean(logs > math.log(2))))
+    p = t.loc[t.quantity == "p_above_900", ["median", "lower95", "upper95"]]
+    assert ((p >= 0) & (p <= 1)).all().all()
+    d = effects.design_inputs(r, tm, seed=1)
+    assert list(d.columns) == effects.DESIGN_COLUMNS and len(d) == 1
+    assert d["day"].iloc[0] == 29 and d["log_ratio_mean"].iloc[0] == pytest.approx(
+        float(logs.mean()))
+    sens = effects.prior_sensitivity([("default", tm.priors, res)])
+    assert sens["prior_set"].tolist() == ["default"]
+
+
+def test_new_patient_simulation_matches_analytic_variance(sim1, mocked_sample):
+    """Monte-Carlo new-patient log ALC: its variance equals the analytic sum of components."""
+    tm = TrajectoryModel(sim1.data)
+    cfg = SamplerConfig(seed=2, sampler="pymc", draws=20, tune=10, progressbar=False,
+                        log_likelihood=False)
+    r = fit(tm.build(), cfg, name=tm.name)
+    post = r.idata["posterior"]
+    # pin nu at a large value so the residual variance is finite and close to sigma^2
+    r.idata["posterior"]["nu"] = post["nu"] * 0 + 200.0
+    sims = effects.new_patient_log_counts(r, tm, "alc", "placebo", seed=3, n_per_draw=4000)
+    j = list(post["day"].values).index(29)
+    s = post["chol_patient_stds"].isel(chain=0, draw=0).values
+    rho = float(post["chol_patient_corr"].isel(chain=0, draw=0).values[0, 1])
+    site = float(post["sd_site"].isel(chain=0, draw=0).values[0])
+    sigma = float(post["sigma"].isel(chain=0, draw=0).values[0])
+    var = s[0] ** 2 + s[1] ** 2 + 2 * rho * s[0] * s[1] + site**2 + sigma**2 * 200 / 198
+    emp = sims[0, :, j].var()
+    assert emp == pytest.approx(var, rel=0.1)
+    mean = float(post["mu_day"].isel(chain=0, draw=0).sel(marker="alc", group="placebo",
+                                                          day=29))
+    assert abs(sims[0, :, j].mean() - mean) < 4 * math.sqrt(var / 4000)
+
+
+def test_labs_without_values_are_rejected(sim1):
+    labs = sim1.data.labs.copy()
+    labs.loc[3, "alc"] = 0.0
+    bad = type(sim1.data)(sim1.data.meta, sim1.data.patients, labs, sim1.data.adverse_events,
+                          sim1.data.outcomes)
+    with pytest.raises(InputError) as err:
+        TrajectoryModel(bad)
+    assert err.value.problems[0].row == 5 and err.value.problems[0].column == "alc"
+    assert isinstance(pd.DataFrame(), pd.DataFrame)
