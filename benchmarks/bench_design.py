@@ -86,7 +86,7 @@ def bench_curve(n_sim: int, n_loop: int, seed: int) -> list[tuple[str, str, str]
         (f"curve: JAX engine, 40 × {n_sim:.0e} trials (best of 3)", f"{t_jax:.3f} s",
          "target < 1 s" + (" ✔" if t_jax < 1 else " ✘")),
         (f"curve: NumPy reference, 40 × {n_sim:.0e} trials", f"{t_np:.3f} s",
-         f"JAX vs NumPy max |z| = {z.max():.2f}"),
+         f"JAX vs NumPy: max abs z-score {z.max():.2f}"),
         (f"curve: plain Python loop, extrapolated from {len(sub) * n_loop} trials",
          f"{t_loop:.0f} s", f"{per_trial * 1e3:.2f} ms / trial"),
         ("speed-up JAX vs Python loop", f"{t_loop / t_jax:.0f}×",

@@ -1,0 +1,96 @@
+"""Benchmark: wall time (cold and warm compile) and ESS/s of nutpie, PyMC NUTS and numpyro.
+
+Fits the ALC piecewise trajectory model of the bundled (SYNTHETIC) trial with the default prior,
+4 chains x 1000 draws (1000 tuning), 2 cores. Each run is a fresh subprocess; "cold" uses an
+empty PyTensor compile dir (``PYTENSOR_FLAGS=compiledir=<tmp>``), "warm" reuses the one the cold
+run filled. Writes ``benchmarks/results/sampling.md`` and prints the table, the nutpie/PyMC
+ESS/s ratio (target >= 2) and the nutpie ALC fit time (target < 15 s including compile).
+
+Run: ``python benchmarks/bench_sampling.py [--samplers nutpie,pymc,numpyro] [--draws 1000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bayes_iris import atomic
+
+RESULTS = Path(__file__).parent / "results"
+
+CHILD = r"""
+import json, sys, time, warnings
+warnings.simplefilter("ignore")
+t0 = time.time()
+from bayes_iris.data import load_bundled
+from bayes_iris.inference import SamplerConfig, fit
+from bayes_iris.models.trajectory import TrajectoryModel
+t_import = time.time() - t0
+tm = TrajectoryModel(load_bundled())
+m = tm.build()
+cfg = SamplerConfig(seed=1, sampler=sys.argv[1], draws=int(sys.argv[2]), tune=int(sys.argv[2]),
+                    progressbar=False, log_likelihood=False)
+t1 = time.time()
+r = fit(m, cfg, name="bench")
+t_fit = time.time() - t1
+sampling = float(r.idata["posterior"].attrs.get("sampling_time", "nan") or "nan")
+print(json.dumps({"import": t_import, "fit": t_fit, "sampling_time": sampling,
+                  "min_ess_bulk": r.diagnostics.min_ess_bulk,
+                  "divergences": r.diagnostics.divergences, "ok": r.diagnostics.ok}))
+"""
+
+
+def run(sampler: str, draws: int, compiledir: str) -> dict:
+    env = dict(os.environ, PYTENSOR_FLAGS=f"compiledir={compiledir}")
+    t0 = time.time()
+    proc = subprocess.run([sys.executable, "-c", CHILD, sampler, str(draws)], env=env,
+                          capture_output=True, text=True, check=True)
+    wall = time.time() - t0
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["wall"] = wall
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--samplers", default="nutpie,pymc,numpyro")
+    p.add_argument("--draws", type=int, default=1000)
+    args = p.parse_args(argv)
+    rows = []
+    for sampler in args.samplers.split(","):
+        with tempfile.TemporaryDirectory() as cdir:
+            cold = run(sampler, args.draws, cdir)
+            warm = run(sampler, args.draws, cdir)
+        for label, r in (("cold", cold), ("warm", warm)):
+            rows.append({"sampler": sampler, "cache": label, **r,
+                         "ess_per_s_fit": r["min_ess_bulk"] / r["fit"]})
+            print(rows[-1], flush=True)
+    lines = ["# Sampling benchmark (ALC piecewise model, bundled SYNTHETIC trial)", "",
+             f"4 chains x {args.draws} draws ({args.draws} tuning), 2 cores. `fit` = compile + "
+             "sample inside the process; `wall` = whole subprocess incl. imports.", "",
+             "| sampler | cache | wall s | fit s | min bulk ESS | ESS/s (fit) | divergences |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['sampler']} | {r['cache']} | {r['wall']:.1f} | {r['fit']:.1f} | "
+                     f"{r['min_ess_bulk']:.0f} | {r['ess_per_s_fit']:.1f} | {r['divergences']} |")
+    by = {(r["sampler"], r["cache"]): r for r in rows}
+    if ("nutpie", "warm") in by and ("pymc", "warm") in by:
+        ratio = by[("nutpie", "warm")]["ess_per_s_fit"] / by[("pymc", "warm")]["ess_per_s_fit"]
+        lines += ["", f"nutpie / PyMC ESS/s (warm): {ratio:.2f} (target >= 2)"]
+    if ("nutpie", "cold") in by:
+        lines += [f"nutpie ALC fit, cold: {by[('nutpie', 'cold')]['fit']:.1f} s; warm: "
+                  f"{by[('nutpie', 'warm')]['fit']:.1f} s (target < 15 s incl. compile)"]
+    text = "\n".join(lines) + "\n"
+    atomic.write_text(RESULTS / "sampling.md", text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
