@@ -181,8 +181,12 @@ def main(argv: list[str] | None = None) -> int:
                               target=TARGET, engine="rao-blackwell")
             curves.append(res.curve.assign(endpoint=ep, design_prior=res.design_prior,
                                            design_prior_source=res.design_prior_source))
-            for metric in ("assurance", "power"):
-                col = "assurance" if metric == "assurance" else "power_at_point"
+            metrics = ["assurance", "power"]
+            if "expected_power" in res.curve and res.curve["expected_power"].notna().all():
+                metrics.append("expected_power")  # success given a relevant effect
+            for metric in metrics:
+                col = {"assurance": "assurance", "power": "power_at_point",
+                       "expected_power": "expected_power"}[metric]
                 hit = res.curve[res.curve[col] >= TARGET]
                 n_rec = int(hit["n_total"].iloc[0]) if len(hit) else None
                 recs.append({
@@ -192,11 +196,14 @@ def main(argv: list[str] | None = None) -> int:
                     "assumptions": " | ".join(res.assumptions),
                     "note": res.note if (metric == "assurance" and n_rec is None) else "",
                     "sigma": getattr(dp, "sigma", np.nan),
+                    "relevant_effect": (res.extra.get("relevant")
+                                        if metric == "expected_power" else np.nan),
                     "provenance_label": trial.provenance_label,
                 })
     curve_df = pd.concat(curves, ignore_index=True)[
         ["endpoint", "design_prior", "n_total", "n_treat", "n_control", "assurance", "mcse",
-         "power_at_point", "p_benefit", "design_prior_source"]]
+         "power_at_point", "p_benefit", "expected_power", "expected_power_mcse",
+         "design_prior_source"]]
     rec_df = pd.DataFrame(recs)
     rec_df["recommended_n"] = rec_df["recommended_n"].astype("Int64")
     oc_df = oc_table(rec_df, args.fast, args.seed)

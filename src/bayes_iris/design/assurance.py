@@ -34,6 +34,15 @@ class AssuranceResult:
 
     ``power_at_point`` is the OC at the design prior's centre; ``p_benefit`` the design prior's
     probability that the treatment is better (assurance cannot meaningfully exceed it).
+    ``expected_power`` is the probability of success given that the treatment is better,
+    E[OC(θ) | benefit] (Kunzmann et al. 2021), with its own MCSE: unlike assurance it can reach
+    a conventional target when the design prior puts much mass on no benefit.
+
+    References
+    ----------
+    Kunzmann K, Grayling MJ, Lee KM, Robertson DS, Rufibach K, Wason JMS (2021). A review of
+    Bayesian perspectives on sample size derivation for confirmatory trials. The American
+    Statistician 75(4):424-432.
     """
 
     assurance: float
@@ -42,6 +51,16 @@ class AssuranceResult:
     p_benefit: float
     n_draws: int
     method: str
+    expected_power: float = float("nan")
+    expected_power_mcse: float = float("nan")
+
+
+def _conditional_mean(values: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
+    """Mean and MCSE of ``values`` over the draws where ``mask`` holds (NaN if fewer than 2)."""
+    sel = values[mask]
+    if sel.size < 2:
+        return float("nan"), float("nan")
+    return float(sel.mean()), float(sel.std(ddof=1) / np.sqrt(sel.size))
 
 
 def _benefit_sign(design) -> int:
@@ -54,12 +73,18 @@ def _benefit_sign(design) -> int:
 
 def assurance(design: BinaryDesign | NormalDesign, design_prior: BinaryDesignPrior |
               NormalDesignPrior, *, n_draws: int = 20000, seed: int = DEFAULT_SEED,
-              stream: str = "design.assurance") -> AssuranceResult:
+              stream: str = "design.assurance",
+              relevant: float | None = None) -> AssuranceResult:
     """Monte Carlo assurance of a two-arm design under a design prior.
 
     Binary: θ ~ design prior, ``y₂ ~ Bin(n₂, θ_c)``, and ``P(success | θ_t, y₂)`` exactly over
     ``y₁`` (Rao-Blackwell), so the MCSE is ``sd / √n_draws`` of those probabilities. Normal:
     δ ~ design prior, both means simulated, decision evaluated.
+
+    ``relevant`` sets the clinically relevant effect that ``expected_power`` conditions on
+    (Kunzmann et al. 2021): for binary designs a risk ratio θ_t/θ_c (e.g. 0.8 when lower is
+    better: condition on θ_t/θ_c ≤ 0.8), for normal designs a difference δ (condition on
+    δ ≥ relevant when higher is better). ``None``: condition on any benefit.
 
     Examples
     --------
@@ -82,9 +107,14 @@ def assurance(design: BinaryDesign | NormalDesign, design_prior: BinaryDesignPri
         p = design.success_given(t, y2)
         pt, pc = design_prior.point()
         point = float(design.oc(pt, pc))
-        benefit = float(np.mean(np.sign(t - c) == sign))
+        better = np.sign(t - c) == sign
+        if relevant is not None:
+            better &= (t / c <= relevant) if sign < 0 else (t / c >= relevant)
+        benefit = float(np.mean(better))
+        ep, ep_se = _conditional_mean(np.asarray(p, dtype=float), better)
         return AssuranceResult(float(p.mean()), float(p.std(ddof=1) / np.sqrt(n_draws)), point,
-                               benefit, n_draws, "monte carlo (Rao-Blackwellised over arm 1)")
+                               benefit, n_draws, "monte carlo (Rao-Blackwellised over arm 1)",
+                               ep, ep_se)
     if isinstance(design, NormalDesign) and isinstance(design_prior, NormalDesignPrior):
         if not np.isclose(design.sigma, design_prior.sigma):
             raise InputError("design and design prior disagree on sigma", column="sigma")
@@ -96,8 +126,12 @@ def assurance(design: BinaryDesign | NormalDesign, design_prior: BinaryDesignPri
         point = float(design.oc(mu_c + design_prior.point(), mu_c))
         p_pos = design_prior.p_positive()
         benefit = p_pos if sign > 0 else 1 - p_pos
+        better = np.sign(delta) == sign
+        if relevant is not None:
+            better &= (delta <= relevant) if sign < 0 else (delta >= relevant)
+        ep, ep_se = _conditional_mean(hit, better)
         return AssuranceResult(float(hit.mean()), float(hit.std(ddof=1) / np.sqrt(n_draws)),
-                               point, benefit, n_draws, "monte carlo")
+                               point, benefit, n_draws, "monte carlo", ep, ep_se)
     raise InputError(f"design {type(design).__name__} and design prior "
                      f"{type(design_prior).__name__} do not match", column="design_prior")
 

@@ -56,6 +56,11 @@ ENDPOINT_LABELS = {
     "safety": "the rate of fever with respiratory distress after a dose",
 }
 
+#: Clinically relevant effects that ``expected_power`` conditions on (ASSUMPTIONS): RR 0.8 for
+#: the clinical endpoints (the MCID of the summary reanalysis), a 1.5-fold day-29 ALC ratio.
+MCID_RR = 0.8
+DEFAULT_RELEVANT = {"mortality": MCID_RR, "infection": MCID_RR, "alc": float(np.log(1.5))}
+
 DEFAULT_N_MAX = {"mortality": 1200, "infection": 1200, "rise50": 120, "alc": 80, "safety": 120}
 
 
@@ -162,11 +167,13 @@ def _split(n_total: int, allocation: float) -> tuple[int, int]:
 
 def sample_size(endpoint: Endpoint = "mortality", design_prior: DesignPrior | None = None, *,
                 rule: Rule | OneSampleRule | None = None, analysis_priors=None,
-                target: float = 0.8, metric: Literal["assurance", "power"] = "assurance",
+                target: float = 0.8,
+                metric: Literal["assurance", "power", "expected_power"] = "assurance",
                 allocation: float = 1.0, n_grid=None, n_max: int | None = None,
                 n_sim: int = 20000, seed: int = DEFAULT_SEED,
                 engine: Literal["numpy", "jax", "rao-blackwell"] = "rao-blackwell",
-                tables: str | Path | None = None, provenance: str = "real") -> SampleSizeResult:
+                tables: str | Path | None = None, provenance: str = "real",
+                relevant: float | None = None) -> SampleSizeResult:
     """Assurance (and power at the design prior's centre) versus total sample size.
 
     Parameters
@@ -178,7 +185,17 @@ def sample_size(endpoint: Endpoint = "mortality", design_prior: DesignPrior | No
     rule, analysis_priors
         The final analysis; defaults: :func:`default_rule`, :func:`default_analysis_priors`.
     target, metric
-        Smallest n with ``metric`` ("assurance" or "power") ≥ ``target`` is recommended.
+        Smallest n with ``metric`` ≥ ``target`` is recommended: "assurance" (unconditional
+        probability of success), "power" (at the design prior's centre) or "expected_power"
+        (probability of success given a beneficial effect, Kunzmann et al. 2021 — the metric to
+        use when the design prior, like the pooled published mortality RR, puts about half its
+        mass on no benefit, so that assurance can never reach a conventional target). Not
+        available for the single-arm safety endpoint.
+    relevant
+        The clinically relevant effect ``expected_power`` conditions on: a risk ratio for binary
+        endpoints (default for mortality/infection: ``MCID_RR`` = 0.8, an ASSUMPTION shared with
+        the summary reanalysis), a difference for "alc" (log ratio; default log 1.5). ``None``
+        elsewhere: any benefit.
     allocation
         Treatment : control ratio (2.0 = 2:1).
     n_grid, n_max
@@ -201,9 +218,16 @@ def sample_size(endpoint: Endpoint = "mortality", design_prior: DesignPrior | No
     if not (np.isfinite(allocation) and allocation > 0):
         raise InputError(f"allocation must be a finite number > 0, got {allocation}",
                          column="allocation")
-    if metric not in ("assurance", "power"):
+    if metric not in ("assurance", "power", "expected_power"):
         raise InputError(f"unknown metric {metric!r}", column="metric",
-                         hint="'assurance' or 'power'")
+                         hint="'assurance', 'power' or 'expected_power'")
+    if metric == "expected_power" and endpoint == "safety":
+        raise InputError("expected_power is defined for two-arm endpoints only", column="metric",
+                         hint="use 'assurance' or 'power' for the safety endpoint")
+    if relevant is None:
+        relevant = DEFAULT_RELEVANT.get(endpoint)
+    if relevant is not None and not np.isfinite(relevant):
+        raise InputError(f"relevant must be finite, got {relevant}", column="relevant")
     dp = design_prior if design_prior is not None else default_design_prior(
         endpoint, tables, provenance=provenance)
     rule = rule if rule is not None else default_rule(endpoint)
@@ -241,20 +265,28 @@ def sample_size(endpoint: Endpoint = "mortality", design_prior: DesignPrior | No
         for n in n_grid:
             n_t, n_c = _split(n, allocation)
             d = NormalDesign(rule, p1, p2, n_t, n_c, dp.sigma)
-            res = assurance(d, dp, n_draws=n_sim, seed=seed)
+            res = assurance(d, dp, n_draws=n_sim, seed=seed, relevant=relevant)
             rows.append({"n_total": n, "n_treat": n_t, "n_control": n_c,
                          "assurance": res.assurance, "mcse": res.mcse,
-                         "power_at_point": res.power_at_point, "p_benefit": res.p_benefit})
+                         "power_at_point": res.power_at_point, "p_benefit": res.p_benefit,
+                         "expected_power": res.expected_power,
+                         "expected_power_mcse": res.expected_power_mcse})
     elif isinstance(dp, BinaryDesignPrior):
         p1, p2 = analysis_priors or default_analysis_priors(endpoint)
         designs = [BinaryDesign(rule, p1, p2, *_split(n, allocation)) for n in n_grid]
+        ep = ep_se = np.full(len(designs), np.nan)
         if engine in ("jax", "numpy"):
+            if metric == "expected_power":
+                raise InputError("expected_power needs engine='rao-blackwell'", column="engine")
             sim = simulate_binary(designs, dp, n_sim, seed, engine=engine)
             ass, mcse = sim.success, sim.mcse
         elif engine == "rao-blackwell":
-            out = [assurance(d, dp, n_draws=n_sim, seed=seed) for d in designs]
+            out = [assurance(d, dp, n_draws=n_sim, seed=seed, relevant=relevant)
+                   for d in designs]
             ass = np.array([o.assurance for o in out])
             mcse = np.array([o.mcse for o in out])
+            ep = np.array([o.expected_power for o in out])
+            ep_se = np.array([o.expected_power_mcse for o in out])
         else:
             raise InputError(f"unknown engine {engine!r}", column="engine",
                              hint="'rao-blackwell', 'jax' or 'numpy'")
@@ -266,15 +298,17 @@ def sample_size(endpoint: Endpoint = "mortality", design_prior: DesignPrior | No
             cr.lower_tail for cr in rule.criteria) else (
             -1 if getattr(rule, "alternative", "greater") == "less" else 1)
         benefit = float(np.mean(np.sign(t - c) == sign))
-        for n, d, a, m in zip(n_grid, designs, ass, mcse, strict=True):
+        for n, d, a, m, e, es in zip(n_grid, designs, ass, mcse, ep, ep_se, strict=True):
             rows.append({"n_total": n, "n_treat": d.n1, "n_control": d.n2,
                          "assurance": float(a), "mcse": float(m),
-                         "power_at_point": float(d.oc(pt, pc)), "p_benefit": benefit})
+                         "power_at_point": float(d.oc(pt, pc)), "p_benefit": benefit,
+                         "expected_power": float(e), "expected_power_mcse": float(es)})
     else:
         raise InputError(f"unsupported design prior {type(dp).__name__}", column="design_prior")
 
     curve = pd.DataFrame(rows)
-    col = "assurance" if metric == "assurance" else "power_at_point"
+    col = {"assurance": "assurance", "power": "power_at_point",
+           "expected_power": "expected_power"}[metric]
     reached = curve[curve[col] >= target]
     rec = int(reached["n_total"].iloc[0]) if len(reached) else None
     note = ""
@@ -283,10 +317,12 @@ def sample_size(endpoint: Endpoint = "mortality", design_prior: DesignPrior | No
                 f"{curve[col].max():.3f}; n up to {curve['n_total'].max()})")
         if metric == "assurance" and curve["p_benefit"].iloc[0] < target:
             note += (f"; the design prior gives only P(benefit) = "
-                     f"{curve['p_benefit'].iloc[0]:.3f} < target, so no n can reach it")
+                     f"{curve['p_benefit'].iloc[0]:.3f} < target, so no n can reach it; "
+                         "consider metric='expected_power' (success given benefit)")
     return SampleSizeResult(
         curve=curve, recommended_n=rec, target=target, metric=metric, endpoint=endpoint,
         design_prior=dp.label, design_prior_source=dp.source, rule=rule.describe(),
         assumptions=tuple(dp.assumptions), note=note,
-        extra={"allocation": allocation, "n_sim": n_sim, "engine": engine, "seed": seed},
+        extra={"allocation": allocation, "n_sim": n_sim, "engine": engine, "seed": seed,
+               "relevant": relevant},
     )

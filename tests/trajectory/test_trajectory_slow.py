@@ -1,0 +1,101 @@
+"""Slow statistical checks: coverage over replicates and simulation-based calibration (SBC).
+
+Run with ``pytest -m slow tests/trajectory``. Results are written to tests/trajectory/results/.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pymc as pm
+import pytest
+
+from bayes_iris import atomic, effects, seeds
+from bayes_iris.data import simulate_trial
+from bayes_iris.inference import SamplerConfig, fit
+from bayes_iris.models.trajectory import TrajectoryModel
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS:UserWarning"),
+]
+
+RESULTS = Path(__file__).parent / "results"
+N_REPLICATES = 50
+N_SBC = 100
+
+
+def test_recovery_coverage_over_replicates():
+    """95 % CrIs of the day-29 ALC ratio and of the main hyperparameters cover the truth in
+    >= 90 % of 50 synthetic replicates (the binomial 5 % quantile for 95 % coverage is 44/50)."""
+    hits = {"ratio_d29": [], "sd_intercept": [], "sigma": [], "effect_end": []}
+    diverged = 0
+    for k in range(N_REPLICATES):
+        sim = simulate_trial(1000 + k)
+        tm = TrajectoryModel(sim.data)
+        r = fit(tm.build(), SamplerConfig.fast(seed=k, progressbar=False, log_likelihood=False),
+                name=tm.name, compile_key=tm.structure_key())
+        diverged += r.diagnostics.divergences > 0
+        t = effects.treatment_effects(r, tm, seed=k).table
+        row = t[(t.quantity == "ratio") & (t.day == 29) & (t.marker == "alc")].iloc[0]
+        hits["ratio_d29"].append(row["lower95"] < sim.truth.alc_day29_ratio < row["upper95"])
+        post = r.idata["posterior"]
+
+        def covers(values, value):
+            lo, hi = np.quantile(np.asarray(values).ravel(), [0.025, 0.975])
+            return bool(lo < value < hi)
+
+        # the between-patient SD of enrolled patients' intercepts is truncated by selection
+        # (ALC <= 900 at entry): compare with the realised SD of the enrolled patients
+        realised = float(sim.truth.patient_effects["intercept_alc"].std())
+        hits["sd_intercept"].append(covers(post["chol_patient_stds"].values[..., 0], realised))
+        hits["sigma"].append(covers(post["sigma"].sel(marker="alc").values,
+                                    sim.truth.sds["sd_residual"]["alc"]))
+        eff_end = sim.truth.log_gm_ratio("alc", sim.data.meta.dosing_end_day)
+        hits["effect_end"].append(covers(post["effect"].sel(marker="alc").values, eff_end))
+    coverage = {k: float(np.mean(v)) for k, v in hits.items()}
+    atomic.write_text(RESULTS / "recovery_coverage.json", json.dumps(
+        {"replicates": N_REPLICATES, "coverage": coverage, "fits_with_divergences": diverged},
+        indent=2) + "\n")
+    assert coverage["ratio_d29"] >= 0.9
+    assert coverage["effect_end"] >= 0.9
+    assert coverage["sd_intercept"] >= 0.9
+    assert coverage["sigma"] >= 0.9
+
+
+def test_sbc_alc_model():
+    """Simulation-based calibration (Talts et al. 2018): ranks of the true effect among posterior
+    draws, with data simulated from the prior predictive of the ALC model, are uniform."""
+    from scipy.stats import chisquare
+
+    base = simulate_trial(5).data
+    tm = TrajectoryModel(base)
+    ranks = []
+    n_keep = 99
+    model = tm.build()
+    for k in range(N_SBC):
+        prior = pm.sample_prior_predictive(draws=1, model=model, backend="numba",
+                                           random_seed=seeds.int_seed(k, "sbc"),
+                                           var_names=["effect", "y"])
+        true_effect = float(prior["prior"]["effect"].values.ravel()[0])
+        y = prior["prior_predictive"]["y"].values.ravel()
+        labs = base.labs.copy()
+        frame = tm.obs.frame
+        rows = frame.index[~frame["censored"]]
+        order = labs.index[labs["alc"].notna()]
+        labs.loc[order[rows], "alc"] = np.exp(y)
+        labs["alc_bdl"] = False
+        data = type(base)(base.meta, base.patients, labs, base.adverse_events, base.outcomes)
+        tk = TrajectoryModel(data)
+        r = fit(tk.build(), SamplerConfig(seed=k, draws=500, tune=500, progressbar=False,
+                                          log_likelihood=False),
+                name=tk.name, compile_key=tk.structure_key())
+        draws = r.idata["posterior"]["effect"].values.ravel()
+        thin = draws[np.linspace(0, draws.size - 1, n_keep).astype(int)]
+        ranks.append(int((thin < true_effect).sum()))
+    counts = np.bincount(np.asarray(ranks) * 10 // (n_keep + 1), minlength=10)
+    p = float(chisquare(counts).pvalue)
+    atomic.write_text(RESULTS / "sbc_alc.json", json.dumps(
+        {"replicates": N_SBC, "parameter": "effect", "rank_histogram_10_bins": counts.tolist(),
+         "chisq_p": p}, indent=2) + "\n")
+    assert p > 0.01
