@@ -180,3 +180,38 @@ def test_labs_without_values_are_rejected(sim1):
         TrajectoryModel(bad)
     assert err.value.problems[0].row == 5 and err.value.problems[0].column == "alc"
     assert isinstance(pd.DataFrame(), pd.DataFrame)
+
+
+def _curve_fn(model):
+    """mu_day as a function of a point of the model's value variables."""
+    import pytensor
+
+    out = model.replace_rvs_by_values([model["mu_day"]])[0]
+    fn = pytensor.function(model.value_vars, out, mode="NUMBA", on_unused_input="ignore")
+    return lambda point: fn(*[point[v.name] for v in model.value_vars])
+
+
+def test_spline_shape_builds_and_nests_piecewise(sim1):
+    """The spline deviations vanish at day 0 and at the end of dosing, and with them at zero the
+    spline model's typical-patient curves equal the piecewise model's."""
+    from bayes_iris.models.trajectory_blocks import spline_deviation_basis
+
+    sp = TrajectoryModel(sim1.data, markers=("alc", "cd4"), shape="spline")
+    z = spline_deviation_basis(np.array([0.0, 28.0]), sp.knots, 28)
+    assert np.allclose(z, 0.0)
+    m = sp.build()
+    point = m.initial_point()
+    assert np.isfinite(m.compile_logp(mode="NUMBA")(point))
+    pw = TrajectoryModel(sim1.data, markers=("alc", "cd4")).build()
+    f_sp, f_pw = _curve_fn(m), _curve_fn(pw)
+    shared = {k: v for k, v in point.items() if k in pw.initial_point()}
+    shared["effect"] = np.array([1.0, 0.8])
+    sp_point = {**point, **shared, "z_spline_natural": np.zeros_like(point["z_spline_natural"]),
+                "z_spline_effect": np.zeros_like(point["z_spline_effect"])}
+    np.testing.assert_allclose(f_sp(sp_point), f_pw(shared))
+    # non-zero deviations change the curve between the knots but not at day 0 or day D
+    sp_point["z_spline_effect"] = np.ones_like(point["z_spline_effect"])
+    diff = f_sp(sp_point) - f_pw(shared)
+    days = list(m.coords["day"])
+    assert np.allclose(diff[:, :, days.index(0)], 0.0)
+    assert np.abs(diff).max() > 1e-3

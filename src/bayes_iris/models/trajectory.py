@@ -361,12 +361,12 @@ class TrajectoryModel:
                                             self.obs.dosing_end_day)
                 zd = spline_deviation_basis(days, self.knots, self.obs.dosing_end_day)
                 basis = pm.Data("spline_basis", zb, dims=("obs", "basis"))
-                lam = pm.HalfNormal("spline_sd", pv["prior_spline_sd_sigma"],
+                lam = pm.HalfNormal("spline_sd", pv["prior_spline_sd_sigma"][:, None],
                                     dims=("marker", "arm"))
                 zn = pm.Normal("z_spline_natural", 0.0, 1.0, dims=("marker", "basis"))
                 ze = pm.Normal("z_spline_effect", 0.0, 1.0, dims=("marker", "basis"))
-                w_nat = zn * lam[:, 0:1]
-                w_eff = ze * lam[:, 1:2]
+                w_nat = zn * lam[:, 0][:, None]
+                w_eff = ze * lam[:, 1][:, None]
                 mu = mu + (basis * (w_nat[mk] + cyt[:, None] * w_eff[mk])).sum(axis=1)
                 dev_nat = w_nat @ zd.T  # (marker, day)
                 dev_eff = w_eff @ zd.T
