@@ -72,7 +72,8 @@ def test_reader_errors_name_file_row_column(tmp_path):
 def test_mortality_sample_size_with_pooled_rr_design_prior(tables):
     res = sample_size("mortality", tables=tables, n_grid=[100, 300, 600, 1000], n_sim=3000,
                       seed=1, target=0.6)
-    assert list(res.curve.columns) == CURVE_COLUMNS
+    # two-arm curves also carry expected power (success given a relevant effect) and its MCSE
+    assert list(res.curve.columns) == [*CURVE_COLUMNS, "expected_power", "expected_power_mcse"]
     assert "sepsis_mortality" in res.design_prior_source
     a = res.curve["assurance"].to_numpy()
     assert a[-1] > a[0]

@@ -38,3 +38,16 @@ def test_fast_config_is_small_and_seeded():
     b = mod.sampler_config(1, fast=True, progressbar=False)
     assert a == b and a.draws <= 1000 and a.tune <= 500 and a.chains == 4 and a.cores == 2
     assert mod.sampler_config(2, fast=True).seed != a.seed
+
+
+def test_shape_choice_prefers_piecewise_within_two_se():
+    import pandas as pd
+
+    mod = _script()
+    close = pd.DataFrame({"model": ["spline", "piecewise"], "elpd_diff": [0.0, -1.0],
+                          "dse": [0.0, 2.8]})
+    clear = pd.DataFrame({"model": ["spline", "piecewise"], "elpd_diff": [0.0, -9.0],
+                          "dse": [0.0, 2.8]})
+    assert mod.choose_shape(close) == "piecewise"
+    assert mod.choose_shape(clear) == "spline"
+    assert mod.choose_shape(pd.DataFrame(columns=["model"])) == "piecewise"
