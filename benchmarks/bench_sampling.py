@@ -69,20 +69,27 @@ def main(argv: list[str] | None = None) -> int:
             warm = run(sampler, args.draws, cdir)
         for label, r in (("cold", cold), ("warm", warm)):
             rows.append({"sampler": sampler, "cache": label, **r,
-                         "ess_per_s_fit": r["min_ess_bulk"] / r["fit"]})
+                         "ess_per_s_fit": r["min_ess_bulk"] / r["fit"],
+                         "ess_per_s_sampling": r["min_ess_bulk"] / r["sampling_time"]})
             print(rows[-1], flush=True)
     lines = ["# Sampling benchmark (ALC piecewise model, bundled SYNTHETIC trial)", "",
              f"4 chains x {args.draws} draws ({args.draws} tuning), 2 cores. `fit` = compile + "
              "sample inside the process; `wall` = whole subprocess incl. imports.", "",
-             "| sampler | cache | wall s | fit s | min bulk ESS | ESS/s (fit) | divergences |",
-             "|---|---|---|---|---|---|---|"]
+             "| sampler | cache | wall s | fit s | sampling s | min bulk ESS | ESS/s (fit) "
+             "| ESS/s (sampling) | divergences |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['sampler']} | {r['cache']} | {r['wall']:.1f} | {r['fit']:.1f} | "
-                     f"{r['min_ess_bulk']:.0f} | {r['ess_per_s_fit']:.1f} | {r['divergences']} |")
+                     f"{r['sampling_time']:.1f} | {r['min_ess_bulk']:.0f} | "
+                     f"{r['ess_per_s_fit']:.1f} | {r['ess_per_s_sampling']:.1f} | "
+                     f"{r['divergences']} |")
     by = {(r["sampler"], r["cache"]): r for r in rows}
     if ("nutpie", "warm") in by and ("pymc", "warm") in by:
-        ratio = by[("nutpie", "warm")]["ess_per_s_fit"] / by[("pymc", "warm")]["ess_per_s_fit"]
-        lines += ["", f"nutpie / PyMC ESS/s (warm): {ratio:.2f} (target >= 2)"]
+        nw, pw = by[("nutpie", "warm")], by[("pymc", "warm")]
+        ratio = nw["ess_per_s_fit"] / pw["ess_per_s_fit"]
+        ratio_s = nw["ess_per_s_sampling"] / pw["ess_per_s_sampling"]
+        lines += ["", f"nutpie / PyMC ESS/s (warm): {ratio:.2f} incl. compile, {ratio_s:.2f} "
+                  "sampling only (target >= 2)"]
     if ("nutpie", "cold") in by:
         lines += [f"nutpie ALC fit, cold: {by[('nutpie', 'cold')]['fit']:.1f} s; warm: "
                   f"{by[('nutpie', 'warm')]['fit']:.1f} s (target < 15 s incl. compile)"]
