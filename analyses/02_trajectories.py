@@ -97,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     results = ResultsDir(args.results or default_results_dir(trial), trial)
     config = sampler_config(args.seed, fast=args.fast)
+    budget = {k: v for k, v in (("draws", args.draws), ("tune", args.tune)) if v is not None}
+    if budget:
+        config = config.model_copy(update=budget)
     fits: dict[str, tuple[TrajectoryModel, object]] = {}
 
     # ALC: both shapes under the default prior, compared by LOO

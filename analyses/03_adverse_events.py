@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         for kind in kinds:
             fits[kind] = AE.fit_adverse_events(
                 trial, kind=kind, priors=args.priors, fast=args.fast, strict=args.strict,
-                seed=args.seed, cache_dir=results.fits)
+                seed=args.seed, cache_dir=results.fits, draws=args.draws, tune=args.tune)
     except ConvergenceError as err:
         print(f"Diagnostics failed (--strict): {err}", file=sys.stderr)
         return 3

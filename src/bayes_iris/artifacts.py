@@ -207,4 +207,18 @@ def script_parser(description: str) -> argparse.ArgumentParser:
                    help="run seed, a non-negative integer (all randomness derives from it)")
     p.add_argument("--fast", action="store_true", help="small budgets, for smoke tests")
     p.add_argument("--strict", action="store_true", help="fail (exit 3) when diagnostics fail")
+    p.add_argument("--draws", type=_positive_int, default=None,
+                   help="MCMC draws per chain for every fit of this step (default: the step's own)")
+    p.add_argument("--tune", type=_positive_int, default=None,
+                   help="MCMC tuning steps per chain (default: the step's own)")
     return p
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
