@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import sys
 import time
 import warnings
 import weakref
@@ -386,6 +387,10 @@ def _sample_pymc_api(model, config: SamplerConfig) -> xr.DataTree:
         kwargs["nuts"] = {"target_accept": config.target_accept, "chain_method": "sequential"}
     else:
         kwargs["nuts"] = {"target_accept": config.target_accept}
+        if config.cores > 1 and "jax" in sys.modules:
+            # JAX starts threads once imported (the design engine, numpyro); forking such a process
+            # can deadlock, so PyMC's worker processes are started from a clean forkserver instead.
+            kwargs["mp_ctx"] = "forkserver"
     return pm.sample(
         draws=config.draws, tune=config.tune, chains=config.chains, cores=config.cores,
         random_seed=config.seed, progressbar=config.progressbar, nuts_sampler=config.sampler,
