@@ -76,8 +76,14 @@ MSG
 fi
 
 echo "bootstrap: installing bayes-iris and its dependencies into $VENV (first time: a few minutes)"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[report,dask,dev]"
+# This machine's pip configuration lists local mirror folders that may not exist; pip warns once
+# per package about each. Drop those lines only (errors still show; pipefail keeps pip's status).
+quiet_pip() {
+  "$VENV/bin/python" -m pip "$@" --quiet --disable-pip-version-check 2>&1 \
+    | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+}
+quiet_pip install --upgrade pip
+quiet_pip install -e ".[report,dask,dev]"
 # The fallback report renderer executes chunks in a Jupyter kernel of this environment.
 "$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 >/dev/null
 echo "$want" > "$stamp"

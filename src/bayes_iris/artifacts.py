@@ -104,7 +104,9 @@ class ResultsDir:
         stamp_provenance(fig, self.trial, published=published)
         dest = self.figures / f"{name}.png"
         return atomic.write_with(
-            dest, lambda p: fig.savefig(p, dpi=dpi, format="png", metadata={"Software": None})
+            # bbox "tight": nothing clipped (long tick labels), and room for the stamp below
+            dest, lambda p: fig.savefig(p, dpi=dpi, format="png", metadata={"Software": None},
+                                        bbox_inches="tight", pad_inches=0.08),
         )
 
     def write_json(self, relpath: str, obj: Any) -> Path:
@@ -171,8 +173,14 @@ def stamp_provenance(fig: Any, trial: TrialData | None, *, published: bool = Fal
         text = "SYNTHETIC DATA — not IRIS-7 patient data"
     else:
         text = trial.provenance_label
+    # Below everything already drawn (axis labels may spill under the figure's own area), so it
+    # never covers a label; savefig(bbox_inches="tight") grows the canvas to include it.
+    try:
+        bottom = fig.get_tightbbox(fig.canvas.get_renderer()).y0 / fig.get_figheight()
+    except Exception:  # a figure without a canvas renderer: fall back to the bottom edge
+        bottom = 0.0
     fig.text(
-        0.995, 0.005, text, ha="right", va="bottom", fontsize=7,
+        0.995, min(bottom, 0.0) - 0.01, text, ha="right", va="top", fontsize=7,
         color="#b00020" if synthetic else "#444444", alpha=0.9,
         fontweight="bold" if synthetic else "normal",
     )
