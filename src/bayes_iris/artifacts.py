@@ -191,15 +191,24 @@ def default_results_dir(trial: TrialData, base: str | Path = "results") -> Path:
     return Path(base) / trial.meta.name
 
 
-def _seed_arg(text: str) -> int:
-    """argparse type of ``--seed``: a non-negative integer (argparse exits 2 otherwise)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
+def _int_at_least(minimum: int):
+    """An argparse type: a whole number >= ``minimum`` (argparse exits 2 otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+_seed_arg = _int_at_least(0)  # --seed: a non-negative integer
+_positive_int = _int_at_least(1)
 
 
 def script_parser(description: str) -> argparse.ArgumentParser:
@@ -221,12 +230,3 @@ def script_parser(description: str) -> argparse.ArgumentParser:
                    help="MCMC tuning steps per chain (default: the step's own)")
     return p
 
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
