@@ -151,12 +151,18 @@ def boundaries_table() -> tuple[pd.DataFrame, pd.DataFrame]:
     two = pd.DataFrame({
         "design": "mortality, n = 800 (1:1): at 200 per arm stop for futility if CYT107 deaths "
                   ">= boundary given placebo deaths (PP of final success < 0.1)",
-        "n": 200, "futility_max_x": -1, "efficacy_min_x": 201,
+        "n": 200, "futility_max_x": pd.NA, "efficacy_min_x": pd.NA,
         "post_prob_at_boundary": fb["pp_at_boundary"], "control_events": fb["control_events"],
         "futility_min_x": fb["boundary_x1"]})
     bounds = pd.concat([sb, pp, two], ignore_index=True)[
         ["design", "n", "futility_max_x", "efficacy_min_x", "post_prob_at_boundary",
          "control_events", "futility_min_x"]]
+    # The library marks "no boundary at this look" with impossible counts (x <= -1, x >= n + 1);
+    # in the table an absent boundary is empty, not a number a reader could take literally.
+    fut = pd.to_numeric(bounds["futility_max_x"], errors="coerce")
+    eff = pd.to_numeric(bounds["efficacy_min_x"], errors="coerce")
+    bounds["futility_max_x"] = fut.where(fut >= 0).astype("Int64")
+    bounds["efficacy_min_x"] = eff.where(eff <= bounds["n"]).astype("Int64")
     oc = pd.concat([
         sequential_oc(sb, [0.02, 0.05, 0.10, 0.20, 0.30]).assign(design=sb["design"].iloc[0]),
         sequential_oc(pp, [0.35, 0.5, 0.65, 0.8]).assign(design=pp["design"].iloc[0]),
