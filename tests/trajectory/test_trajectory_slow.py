@@ -17,6 +17,9 @@ from bayes_iris.models.trajectory import TrajectoryModel
 
 pytestmark = [
     pytest.mark.slow,
+    # 50 replicate fits (each compiles its own model) take ~20-40 min on 2 cores: more than the
+    # suite-wide 900 s per-test timeout meant for the fast tier
+    pytest.mark.timeout(5400),
     pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS:UserWarning"),
 ]
 
