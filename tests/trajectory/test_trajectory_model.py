@@ -215,3 +215,39 @@ def test_spline_shape_builds_and_nests_piecewise(sim1):
     days = list(m.coords["day"])
     assert np.allclose(diff[:, :, days.index(0)], 0.0)
     assert np.abs(diff).max() > 1e-3
+
+
+@pytest.mark.parametrize("markers,shape", [(("alc",), "piecewise"),
+                                           (("alc", "cd4", "cd8"), "spline")])
+def test_design_matrix_gives_the_documented_mean(sim1, markers, shape):
+    """``W @ theta`` (the compiled form) equals the module docstring's mean, term by term,
+    for random parameter values."""
+    from bayes_iris.models.trajectory_blocks import ramp_bases, spline_deviation_basis
+
+    tm = TrajectoryModel(sim1.data, markers=markers, shape=shape)
+    f = tm.obs.frame
+    rng = np.random.default_rng(3)
+    n_m, n_p, n_s = len(markers), len(tm.obs.patients), len(tm.obs.sites)
+    fixed = {k: rng.normal(size=n_m) for k in ("alpha", "g1", "g2", "b1", "b2", "d1", "d2")}
+    eff = rng.normal(size=(n_p, 2 * n_m))
+    u = rng.normal(size=(n_m, n_s))
+    parts = [*fixed.values(), eff.ravel(), u.ravel()]
+    nb = spline_deviation_basis(np.array([1.0]), tm.knots, tm.obs.dosing_end_day).shape[1]
+    w_nat, w_eff = rng.normal(size=(n_m, nb)), rng.normal(size=(n_m, nb))
+    if shape == "spline":
+        parts += [w_nat.ravel(), w_eff.ravel()]
+    mu_design = tm.design()["design"] @ np.concatenate(parts)
+
+    mk, pat, site = f["marker"].to_numpy(), f["patient"].to_numpy(), f["site"].to_numpy()
+    cyt, sign = f["cyt107"].to_numpy(), f["regimen_sign"].to_numpy()
+    r1, r2 = ramp_bases(f["study_day"].to_numpy(), tm.obs.dosing_end_day)
+    mu = (fixed["alpha"][mk] + eff[pat, 2 * mk] + u[mk, site]
+          + (fixed["g1"][mk] + cyt * fixed["b1"][mk] + sign * fixed["d1"][mk]
+             + eff[pat, 2 * mk + 1]) * r1
+          + (fixed["g2"][mk] + cyt * fixed["b2"][mk] + sign * fixed["d2"][mk]) * r2)
+    if shape == "spline":
+        zb = spline_deviation_basis(f["study_day"].to_numpy(dtype=float), tm.knots,
+                                    tm.obs.dosing_end_day)
+        mu = mu + (zb * (w_nat[mk] + cyt[:, None] * w_eff[mk])).sum(axis=1)
+    np.testing.assert_allclose(mu_design, mu, rtol=1e-12, atol=1e-12)
+    assert tm.design()["onehot"][np.arange(len(f)), mk].all()
