@@ -36,7 +36,8 @@ def test_recovery_coverage_over_replicates():
     0.95). Per-replicate intervals, the side of each miss and the posterior of nu are stored in
     results/recovery_coverage.json, so a failure can be read rather than re-run.
     """
-    hits = {"ratio_d29": [], "effect_end": [], "sd_intercept": [], "sigma": []}
+    hits = {"ratio_d29": [], "effect_end": [], "sd_intercept": [], "residual_sd": [],
+            "sigma": [], "sd_slope": []}
     per_replicate = []
     diverged, max_rhat = 0, 0.0
     for k in range(N_REPLICATES):
@@ -50,6 +51,10 @@ def test_recovery_coverage_over_replicates():
         t = effects.treatment_effects(r, tm, seed=k).table
         row = t[(t.quantity == "ratio") & (t.day == 29) & (t.marker == "alc")].iloc[0]
         post = r.idata["posterior"]
+        sigma = post["sigma"].sel(marker="alc").values
+        nu = post["nu"].values
+        true_sigma = sim.truth.sds["sd_residual"]["alc"]
+        true_nu = sim.truth.sds["residual_df"]
         # the between-patient SD of enrolled patients' intercepts is truncated by selection
         # (ALC <= 900 at entry): compare with the realised SD of the enrolled patients
         targets = {
@@ -58,8 +63,13 @@ def test_recovery_coverage_over_replicates():
                            sim.truth.log_gm_ratio("alc", sim.data.meta.dosing_end_day)),
             "sd_intercept": (_interval(post["chol_patient_stds"].values[..., 0]),
                              float(sim.truth.patient_effects["intercept_alc"].std())),
-            "sigma": (_interval(post["sigma"].sel(marker="alc")),
-                      sim.truth.sds["sd_residual"]["alc"]),
+            # the residual SD sigma * sqrt(nu / (nu - 2)): what 27 patients identify (see below)
+            "residual_sd": (_interval(sigma * np.sqrt(nu / (nu - 2.0))),
+                            true_sigma * np.sqrt(true_nu / (true_nu - 2.0))),
+            # reported, not asserted:
+            "sigma": (_interval(sigma), true_sigma),
+            "sd_slope": (_interval(post["chol_patient_stds"].values[..., 1]),
+                         float(sim.truth.patient_effects["slope_alc"].std())),
         }
         rec = {"replicate": k, "divergences": int(r.diagnostics.divergences),
                "max_rhat": float(r.diagnostics.max_rhat),
@@ -77,7 +87,12 @@ def test_recovery_coverage_over_replicates():
     assert coverage["ratio_d29"] >= 0.9
     assert coverage["effect_end"] >= 0.9
     assert coverage["sd_intercept"] >= 0.9
-    assert coverage["sigma"] >= 0.9
+    # The Student-t scale sigma alone is not asserted: with 27 patients the data identify the
+    # residual variance but hardly nu (posterior medians of nu track the prior's, 3-25 for a true 5),
+    # and sigma = SD * sqrt((nu - 2) / nu) follows nu. Its coverage (0.76 on 2026-11-22, every miss
+    # above the truth) is stored in results/recovery_coverage.json; see tests/trajectory/results/
+    # README.md for the diagnosis (with nu fixed at its true value sigma covers).
+    assert coverage["residual_sd"] >= 0.9
 
 
 def _interval(values) -> tuple[float, float]:
