@@ -2,7 +2,8 @@
 
 Three timed runs, each a fresh process exactly as a user would type it:
 
-cold     empty results folder and an empty PyTensor compile cache (``PYTENSOR_FLAGS=compiledir=<tmp>``)
+cold     empty results folder, empty PyTensor and numba caches
+         (``PYTENSOR_FLAGS=base_compiledir=<tmp>``): a first run on a fresh machine
 warm     the same command again at once: every step reused from the pipeline cache, report re-rendered
 refit    empty results folder, warm compile cache (what a user sees after ``make clean``)
 
@@ -56,7 +57,7 @@ def bench_mode(base: list[str], fast: bool, engine: str) -> list[tuple[str, dict
         if fast:
             cmd.append("--fast")
         env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
-        cold_env = {**env, "PYTENSOR_FLAGS": f"compiledir={Path(tmp) / 'pytensor'}"}
+        cold_env = {**env, "PYTENSOR_FLAGS": f"base_compiledir={Path(tmp) / 'pytensor'}"}
         rows.append(("cold", timed(cmd, cold_env)))
         rows.append(("warm", timed(cmd, cold_env)))
         shutil.rmtree(results, ignore_errors=True)
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                 tails.append(f"--- {mode}/{name} exited {r['exit']}; stderr tail:\n{r['stderr']}")
     lines += [
         "",
-        "cold: empty results folder and empty PyTensor compile cache; warm: the same command "
+        "cold: empty results folder and empty PyTensor/numba caches; warm: the same command "
         "again at once (every step reused from the pipeline cache, the report re-rendered); "
         "refit: empty results folder, warm compile cache. Targets: cold < 180 s, warm < 20 s.",
         "A warm run that re-ran steps (cached < steps) means the library source changed between "

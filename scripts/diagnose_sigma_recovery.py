@@ -61,8 +61,8 @@ def one_fit(k: int, variant: str) -> dict:
     sd = _interval(sigma * np.sqrt(nu / (nu - 2.0)))
     true_sd = true_sigma * np.sqrt(true_nu / (true_nu - 2.0))
     return {"replicate": k, "variant": variant, "sigma": s, "residual_sd": sd,
-            "nu": _interval(nu), "sigma_covered": s[0] < true_sigma < s[2],
-            "residual_sd_covered": sd[0] < true_sd < sd[2],
+            "nu": _interval(nu), "sigma_covered": bool(s[0] < true_sigma < s[2]),
+            "residual_sd_covered": bool(sd[0] < true_sd < sd[2]),
             "divergences": int(r.diagnostics.divergences)}
 
 
