@@ -19,11 +19,9 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
-from bayes_iris.artifacts import ResultsDir, default_results_dir, script_parser
-from bayes_iris.cli import print_input_error
-from bayes_iris.data import load_bundled, load_trial, load_truth, parameter_table
+from bayes_iris.data import load_truth, parameter_table
 from bayes_iris.data.summary import baseline_table, consort_table, labs_long
-from bayes_iris.errors import InputError
+from bayes_iris.pipeline.script import load_trial_arg, results_dir, run_step
 from bayes_iris.plots.observed import plot_observed_trajectories
 
 STEP = "data"
@@ -36,14 +34,9 @@ def _inputs_hash(trial) -> str:
     return h.hexdigest()
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = script_parser(__doc__.splitlines()[0]).parse_args(argv)
-    try:
-        trial = load_bundled() if args.data is None else load_trial(args.data)
-    except InputError as err:
-        print_input_error(err)
-        return 2
-    results = ResultsDir(args.results or default_results_dir(trial), trial)
+def step(args) -> int:
+    trial = load_trial_arg(args)
+    results = results_dir(args, trial)
     long = labs_long(trial)
     outputs = [
         results.write_table("consort", consort_table(trial)),
@@ -67,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"{trial.provenance_label}\n{len(outputs)} artefacts written to {results.root}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_step(step, argv, description=__doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Step ``phase3_design``: design of the phase III successor of IRIS-7 (assurance, OC, boundaries).
 
 Reads the upstream tables of the results folder when present — ``tables/design_inputs_alc.csv``
-(trajectory step) and ``tables/reanalysis_summary.csv`` (summary reanalysis) — and otherwise falls
-back to published facts, labelled "FALLBACK" in every row that uses them. Design priors derived
+(trajectory step) and ``tables/reanalysis_summary.csv`` (summary reanalysis), through the typed
+readers of :mod:`bayes_iris.results.tables` — and otherwise falls back to published facts,
+labelled "FALLBACK" in every row that uses them. Design priors derived
 from a SYNTHETIC trial's posterior are labelled "synthetic trial posterior — illustration only".
 
 Writes ``tables/design_sample_size.csv`` (assurance curves with MCSE, per endpoint and design
@@ -27,8 +28,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from bayes_iris.artifacts import ResultsDir, default_results_dir, script_parser
-from bayes_iris.cli import print_input_error
 from bayes_iris.design import (
     BetaMix,
     BinaryDesign,
@@ -50,25 +49,21 @@ from bayes_iris.design import (
     stopping_boundaries,
 )
 from bayes_iris.design.design_priors import control_risk
-from bayes_iris.errors import InputError
+from bayes_iris.pipeline.script import load_trial_arg, results_dir, run_step
 from bayes_iris.plots.design import plot_assurance_curves, plot_boundaries, plot_oc_curves
+from bayes_iris.results.tables import read_alc_inputs, read_reanalysis
 
 STEP = "phase3_design"
 TARGET = 0.8
 
 
-def _load(args):
-    from bayes_iris.data.io import load_bundled, load_trial
-
-    return load_bundled() if args.data is None else load_trial(args.data)
-
-
-def design_priors(tables, provenance: str, seed: int) -> dict[str, list]:
+def design_priors(results, provenance: str, seed: int) -> dict[str, list]:
     """Per endpoint, the design priors compared (labelled with their sources)."""
     out: dict[str, list] = {}
     for ep in ("mortality", "infection"):
-        pooled = clinical_design_prior(ep, tables)
-        robust = clinical_design_prior(ep, tables, robust_weight=0.5)
+        posterior = read_reanalysis(results, ep)
+        pooled = clinical_design_prior(ep, posterior)
+        robust = clinical_design_prior(ep, posterior, robust_weight=0.5)
         ctrl, note = control_risk(ep)
         elicited = BinaryDesignPrior(
             control=ctrl, log_rr=normal_from_quantiles(np.log(0.55), np.log(1.05)),
@@ -76,11 +71,12 @@ def design_priors(tables, provenance: str, seed: int) -> dict[str, list]:
             source="ELICITED (illustrative): RR 95 % in [0.55, 1.05]; not data",
             assumptions=(note,))
         out[ep] = [pooled, robust, elicited]
-    alc = alc_design_prior(tables, provenance=provenance)
+    inputs = read_alc_inputs(results, provenance=provenance)
+    alc = alc_design_prior(inputs)
     out["mortality"].append(bridged_design_prior(alc, -0.25, 0.15, control_risk("mortality")[0],
                                                  seed=seed))
-    out["alc"] = [alc, alc_design_prior(tables, provenance=provenance, robust_weight=0.5)]
-    out["rise50"] = [rise50_design_prior(tables, provenance=provenance)]
+    out["alc"] = [alc, alc_design_prior(inputs, robust_weight=0.5)]
+    out["rise50"] = [rise50_design_prior(inputs)]
     out["safety"] = [safety_design_prior()]
     return out
 
@@ -170,15 +166,10 @@ def boundaries_table() -> tuple[pd.DataFrame, pd.DataFrame]:
     return bounds, oc
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = script_parser(__doc__.splitlines()[0]).parse_args(argv)
-    try:
-        trial = _load(args)
-        results = ResultsDir(args.results or default_results_dir(trial), trial)
-        priors = design_priors(results.tables, trial.meta.provenance.kind, args.seed)
-    except InputError as err:
-        print_input_error(err)
-        return 2
+def step(args) -> int:
+    trial = load_trial_arg(args)
+    results = results_dir(args, trial)
+    priors = design_priors(results.root, trial.meta.provenance.kind, args.seed)
     n_sim = 2000 if args.fast else 20000
     curves, recs = [], []
     for ep, dps in priors.items():
@@ -240,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
                                "design_prior_sources": sorted(set(rec_df.design_prior_source))})
     print(f"{trial.provenance_label}\n{len(outputs)} artefacts written to {results.root}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_step(step, argv, description=__doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

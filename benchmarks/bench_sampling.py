@@ -33,7 +33,7 @@ warnings.simplefilter("ignore")
 t0 = time.time()
 from bayes_iris.data import load_bundled
 from bayes_iris.inference import SamplerConfig, fit
-from bayes_iris.models.trajectory import TrajectoryModel
+from bayes_iris.trajectory import TrajectoryModel
 t_import = time.time() - t0
 tm = TrajectoryModel(load_bundled())
 m = tm.build()

@@ -27,7 +27,7 @@ import numpy as np
 from bayes_iris import atomic
 from bayes_iris.data import simulate_trial
 from bayes_iris.inference import SamplerConfig, fit
-from bayes_iris.models.trajectory import TrajectoryModel
+from bayes_iris.trajectory import TrajectoryModel
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "trajectory" / "results" / "sigma_diagnosis.json"
 VARIANTS = {

@@ -1,12 +1,14 @@
-"""Exceptions that cross module boundaries.
+"""Exceptions that cross module boundaries, and the exit codes they map to.
 
-The CLI maps them to exit codes: :class:`InputError` -> 2 (bad input, nothing written),
-:class:`ConvergenceError` -> 3 (diagnostics failed under ``--strict``). Anything else is a bug -> 1.
+The CLI and the step scripts map them to :class:`ExitCode`: :class:`InputError` -> 2 (bad input,
+nothing written), :class:`ConvergenceError` -> 3 (diagnostics failed under ``--strict``). Anything
+else is a bug -> 1.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 from pathlib import Path
 
 
@@ -65,3 +67,40 @@ class InputError(BayesIrisError):
 
 class ConvergenceError(BayesIrisError):
     """MCMC diagnostics failed (divergences, R-hat, ESS, BFMI) and the caller asked for ``strict``."""
+
+
+class ExitCode(IntEnum):
+    """The exit codes of the ``bayes-iris`` command and of every ``analyses/NN_*.py`` step.
+
+    ====  ===========  ============================================================
+    code  name         meaning
+    ====  ===========  ============================================================
+    0     OK           success (diagnostics may have warned: the output says so)
+    1     BUG          anything unexpected (a crash, a failed step): please report
+    2     INPUT        invalid input (:class:`InputError`); nothing was written
+    3     CONVERGENCE  diagnostics failed under ``--strict`` (:class:`ConvergenceError`)
+    130   INTERRUPTED  stopped by the user (Ctrl-C)
+    ====  ===========  ============================================================
+
+    Examples
+    --------
+    >>> int(ExitCode.INPUT), ExitCode(3).name
+    (2, 'CONVERGENCE')
+    """
+
+    OK = 0
+    BUG = 1
+    INPUT = 2
+    CONVERGENCE = 3
+    INTERRUPTED = 130
+
+
+def input_error_lines(err: InputError) -> list[str]:
+    """The lines every front end prints for an :class:`InputError` (CLI and step scripts alike).
+
+    Examples
+    --------
+    >>> input_error_lines(InputError("bad seed", column="seed"))
+    ['Invalid input — nothing was written.', "  • column 'seed': bad seed"]
+    """
+    return ["Invalid input — nothing was written.", *(f"  • {p}" for p in err.problems)]

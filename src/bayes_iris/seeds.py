@@ -1,8 +1,25 @@
 """One seed per run, split into named, independent streams.
 
 Every random number the toolkit draws comes from a stream derived here from the run seed with
-:class:`numpy.random.SeedSequence`, keyed by a stable name ("sampler", "ppc", "simulate", ...), so
-adding a new consumer never changes the numbers of an existing one.
+:class:`numpy.random.SeedSequence`, keyed by a stable name ``<area>.<purpose>``, so adding a new
+consumer never changes the numbers of an existing one. The streams in use:
+
+=====================================  ============================================================
+stream                                 draws
+=====================================  ============================================================
+``trajectory.sampler``                 MCMC seed of every trajectory fit
+``trajectory.prior_predictive``        prior predictive curves (check table and figure)
+``trajectory.ppc``                     posterior predictive replicates
+``trajectory.new_patient.<m>.<g>``     new patients of marker ``m`` in group ``g`` (effects)
+``safety.sampler``                     MCMC seed of the adverse-event fits
+``safety.point_mass``                  realised point mass of the Berry & Berry effects
+``design.*``                           design simulations (``design.engine.*``, ``design.interim``,
+                                       ``design.bridge``, ``design.p_benefit``, assurance streams)
+``synthetic.*``                        the synthetic-trial generator (one stream per table)
+=====================================  ============================================================
+
+Streams named before this scheme keep the key they were born with (:data:`STREAM_KEYS`), so
+renaming them did not change a single number.
 """
 
 from __future__ import annotations
@@ -14,8 +31,34 @@ import numpy as np
 DEFAULT_SEED = 20180307  # IRIS-7 publication date (JCI Insight, 8 March 2018 issue); any fixed value would do
 
 
+#: ``<area>.<purpose>`` -> the key hashed into the seed (the stream's original name).
+STREAM_KEYS: dict[str, str] = {
+    "trajectory.sampler": "sampler",
+    "trajectory.prior_predictive": "prior-predictive",
+    "trajectory.ppc": "ppc",
+    "safety.sampler": "ae.sampler",
+    "safety.point_mass": "ae.point_mass",
+}
+_NEW_PATIENT = "trajectory.new_patient."
+
+
+def stream_key(name: str) -> str:
+    """The key of stream ``name`` (its original name where it had one before ``<area>.<purpose>``).
+
+    Examples
+    --------
+    >>> stream_key("trajectory.sampler"), stream_key("trajectory.new_patient.alc.cyt107")
+    ('sampler', 'new-patient-alc-cyt107')
+    >>> stream_key("design.bridge")
+    'design.bridge'
+    """
+    if name.startswith(_NEW_PATIENT):
+        return "new-patient-" + name[len(_NEW_PATIENT):].replace(".", "-")
+    return STREAM_KEYS.get(name, name)
+
+
 def _name_key(name: str) -> int:
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
+    return int.from_bytes(hashlib.sha256(stream_key(name).encode()).digest()[:8], "little")
 
 
 def seed_sequence(run_seed: int, name: str) -> np.random.SeedSequence:

@@ -42,7 +42,8 @@ def test_cli_design_bad_input_exit_2_nothing_written(tmp_path):
 def test_phase3_script_fast_reads_upstream_tables_and_labels_synthetic(tmp_path):
     tables = tmp_path / "tables"
     tables.mkdir()
-    pd.DataFrame([{"provenance": "synthetic", "log_ratio_mean": 1.2, "log_ratio_sd": 0.2,
+    pd.DataFrame([{"provenance": "synthetic", "model": "piecewise", "log_ratio_mean": 1.2,
+                   "log_ratio_sd": 0.2,
                    "sd_patient_log_alc_day29": 0.75, "p_rise50_placebo": 0.35,
                    "p_rise50_cyt107": 0.92, "day": 29}]).to_csv(
         tables / "design_inputs_alc.csv", index=False)

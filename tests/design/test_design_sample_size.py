@@ -1,4 +1,4 @@
-"""sample_size and the design-prior readers (upstream tables built here, small frames)."""
+"""sample_size with design priors from published facts or from a results folder."""
 
 import numpy as np
 import pandas as pd
@@ -9,68 +9,43 @@ from bayes_iris.design import (
     NormMix,
     alc_design_prior,
     clinical_design_prior,
-    read_alc_inputs,
-    read_reanalysis,
     sample_size,
 )
-from bayes_iris.design.design_priors import SYNTHETIC_NOTE, bridged_design_prior
+from bayes_iris.design.design_priors import bridged_design_prior
 from bayes_iris.errors import InputError
+from bayes_iris.results.tables import design_prior_from_results
 
 CURVE_COLUMNS = ["n_total", "n_treat", "n_control", "assurance", "mcse", "power_at_point",
                  "p_benefit"]
 
 
 @pytest.fixture
-def tables(tmp_path):
-    pd.DataFrame([{"provenance": "synthetic", "log_ratio_mean": 1.1, "log_ratio_sd": 0.25,
-                   "sd_patient_log_alc_day29": 0.7, "p_rise50_placebo": 0.3,
-                   "p_rise50_cyt107": 0.9, "day": 29}]).to_csv(
-        tmp_path / "design_inputs_alc.csv", index=False)
+def results(tmp_path):
+    """A results folder with FABRICATED upstream tables (the readers: tests/results)."""
+    (tmp_path / "tables").mkdir()
+    pd.DataFrame([{"provenance": "synthetic", "model": "piecewise", "log_ratio_mean": 1.1,
+                   "log_ratio_sd": 0.25, "sd_patient_log_alc_day29": 0.7,
+                   "p_rise50_placebo": 0.3, "p_rise50_cyt107": 0.9, "day": 29}]).to_csv(
+        tmp_path / "tables" / "design_inputs_alc.csv", index=False)
     pd.DataFrame([
         {"provenance": "published", "case": "sepsis_mortality", "prior": "minimally_informative",
          "log_mean": np.log(0.75), "log_sd": 0.15},
         {"provenance": "published", "case": "sepsis_secondary_infection",
          "prior": "minimally_informative", "log_mean": 0.05, "log_sd": 0.4},
-        {"provenance": "published", "case": "sepsis_mortality", "prior": "skeptical",
-         "log_mean": 0.0, "log_sd": 0.2},
-    ]).to_csv(tmp_path / "reanalysis_summary.csv", index=False)
+    ]).to_csv(tmp_path / "tables" / "reanalysis_summary.csv", index=False)
     return tmp_path
 
 
-def test_readers_use_upstream_tables_and_label_synthetic(tables):
-    alc = read_alc_inputs(tables)
-    assert alc["log_ratio_mean"] == 1.1
-    assert SYNTHETIC_NOTE in alc["source"]
-    m, s, src = read_reanalysis(tables, "mortality")
-    assert (m, s) == (pytest.approx(np.log(0.75)), 0.15)
-    assert "published" in src and "sepsis_mortality" in src
-    assert read_reanalysis(tables, "mortality", prior="skeptical")[0] == 0.0
-
-
-def test_fallbacks_are_labelled(tmp_path):
-    assert clinical_design_prior("mortality", tmp_path).source.startswith("FALLBACK")
-    dp = alc_design_prior(tmp_path)
+def test_fallbacks_are_labelled():
+    assert clinical_design_prior("mortality").source.startswith("FALLBACK")
+    dp = alc_design_prior()
     assert dp.source.startswith("FALLBACK") and "ASSUMPTION" in dp.assumptions[0]
     bridge = bridged_design_prior(dp, -0.2, 0.1, 0.35, seed=1)
     assert "ASSUMPTION" in bridge.source
 
 
-def test_reader_errors_name_file_row_column(tmp_path):
-    pd.DataFrame([{"case": "sepsis_mortality", "prior": "minimally_informative",
-                   "log_mean": 0.1, "log_sd": -1}]).to_csv(tmp_path / "reanalysis_summary.csv",
-                                                         index=False)
-    with pytest.raises(InputError) as err:
-        read_reanalysis(tmp_path, "mortality")
-    p = err.value.problems[0]
-    assert p.column == "log_sd" and p.row == 2 and "reanalysis_summary.csv" in str(p.file)
-    pd.DataFrame([{"log_ratio_mean": 1.0}]).to_csv(tmp_path / "design_inputs_alc.csv",
-                                                   index=False)
-    with pytest.raises(InputError, match="missing column"):
-        read_alc_inputs(tmp_path)
-
-
-def test_mortality_sample_size_with_pooled_rr_design_prior(tables):
-    res = sample_size("mortality", tables=tables, n_grid=[100, 300, 600, 1000], n_sim=3000,
+def test_mortality_sample_size_with_pooled_rr_design_prior(results):
+    res = sample_size("mortality", design_prior_from_results(results, "mortality"), n_grid=[100, 300, 600, 1000], n_sim=3000,
                       seed=1, target=0.6)
     # two-arm curves also carry expected power (success given a relevant effect) and its MCSE
     assert list(res.curve.columns) == [*CURVE_COLUMNS, "expected_power", "expected_power_mcse"]
@@ -83,8 +58,9 @@ def test_mortality_sample_size_with_pooled_rr_design_prior(tables):
     assert "mortality on CYT107 is lower" in res.rule
 
 
-def test_alc_sample_size_with_trajectory_posterior(tables):
-    res = sample_size("alc", tables=tables, n_grid=[4, 8, 16, 32], n_sim=4000, seed=2)
+def test_alc_sample_size_with_trajectory_posterior(results):
+    res = sample_size("alc", design_prior_from_results(results, "alc"), n_grid=[4, 8, 16, 32],
+                      n_sim=4000, seed=2)
     assert res.recommended_n is not None
     assert res.design_prior_source.startswith("trajectory posterior")
     assert res.curve["mcse"].max() < 0.01

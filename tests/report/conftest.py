@@ -1,8 +1,10 @@
 """Test fixtures of the report area: FABRICATED results folders (not analysis output).
 
 ``fabricate_results`` writes, through the real ``ResultsDir`` (so the manifest and the provenance
-stamping follow the project's contract), small tables and figures with the names and columns the
-analysis steps declare. Their numbers are made up; they only exercise the report.
+stamping follow the project's contract), small tables and figures with the names the analysis
+steps declare and, for every table with a contract, exactly its producer's column list
+(``bayes_iris.results.tables.TABLE_COLUMNS``). Their numbers are made up; they only exercise the
+report.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from bayes_iris.artifacts import ResultsDir
 from bayes_iris.data import load_bundled
-from bayes_iris.pipeline import STEPS
+from bayes_iris.results.store import ResultsDir
+from bayes_iris.results.tables import STEPS, TABLE_COLUMNS
 
 HOSTILE_SITE = "<script>alert(1)</script>"
 HOSTILE_TERM = "<img src=x onerror=alert(2)>"
@@ -34,9 +36,18 @@ def _figure(title: str):
     return fig
 
 
+def _contract(name: str, rows: list[dict] | dict) -> pd.DataFrame:
+    """A FABRICATED table with exactly the contract columns of ``name`` (unset cells: NaN)."""
+    df = pd.DataFrame(rows)
+    unknown = set(df.columns) - set(TABLE_COLUMNS[name])
+    assert not unknown, f"fixture columns {unknown} are not in the {name} contract"
+    return df.reindex(columns=TABLE_COLUMNS[name])
+
+
 def _tables(site: str) -> dict[str, tuple[pd.DataFrame, str | None]]:
     days = [1, 8, 15, 22, 29, 43]
-    effects = pd.DataFrame(
+    effects = _contract(
+        "trajectory_effects",
         [
             dict(
                 marker=m,
@@ -60,7 +71,8 @@ def _tables(site: str) -> dict[str, tuple[pd.DataFrame, str | None]]:
             for d in days
         ]
     )
-    diag = pd.DataFrame(
+    diag = _contract(
+        "diagnostics_trajectories",
         {
             "model": ["alc_hier", "joint_hier"],
             "max_rhat": [1.002, 1.004],
@@ -113,17 +125,26 @@ def _tables(site: str) -> dict[str, tuple[pd.DataFrame, str | None]]:
         ),
         "trajectory_effects": (effects, None),
         "prior_sensitivity": (
-            pd.DataFrame({"prior_set": ["default", "skeptical"], "median": [3.1, 2.6]}),
+            _contract("prior_sensitivity",
+                      {"prior_set": ["default", "skeptical"], "median": [3.1, 2.6]}),
             None,
         ),
         "loo_compare": (
             pd.DataFrame({"model": ["hier", "pooled"], "elpd_loo": [-100.0, -120.0]}),
             None,
         ),
-        "design_inputs_alc": (pd.DataFrame({"log_mean": [1.1], "log_sd": [0.2]}), None),
+        "design_inputs_alc": (
+            _contract("design_inputs_alc", {"model": ["piecewise"], "log_ratio_mean": [1.1],
+                                            "log_ratio_sd": [0.2],
+                                            "sd_patient_log_alc_day29": [0.7],
+                                            "p_rise50_placebo": [0.3], "p_rise50_cyt107": [0.9],
+                                            "day": [29]}),
+            None,
+        ),
         "diagnostics_trajectories": (diag, None),
         "ae_summary": (
-            pd.DataFrame(
+            _contract(
+                "ae_summary",
                 {
                     "soc": ["Respiratory", "General"],
                     "term": [HOSTILE_TERM, "Pyrexia"],
@@ -134,14 +155,16 @@ def _tables(site: str) -> dict[str, tuple[pd.DataFrame, str | None]]:
             ),
             None,
         ),
-        "ae_soc_summary": (pd.DataFrame({"soc": ["Respiratory"], "n_events": [4]}), None),
+        "ae_soc_summary": (_contract("ae_soc_summary", {"soc": ["Respiratory"],
+                                                        "n_terms": [4]}), None),
         "ae_two_arm_builtin": (
             pd.DataFrame({"comparison": ["3/15 vs 0/6"], "p_diff_gt_0": [0.93]}),
             "published",
         ),
         "diagnostics_adverse_events": (diag.assign(model=["ae_bb", "ae_bb_pois"]), None),
         "reanalysis_summary": (
-            pd.DataFrame(
+            _contract(
+                "reanalysis_summary",
                 [
                     dict(
                         case=c,

@@ -23,9 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from bayes_iris.artifacts import sha256_file
-from bayes_iris.pipeline import LEDGER, STEPS, find_manifest_record, run_pipeline
+from bayes_iris.fingerprints import sha256_file
+from bayes_iris.pipeline import run_pipeline
 from bayes_iris.report import render_report_detailed
+from bayes_iris.results.tables import LEDGER, STEPS, find_manifest_record
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from bayes_iris.pipeline import STEPS
 from bayes_iris.report import Report, render_report, render_report_detailed
 from bayes_iris.report.html import table
 from bayes_iris.report.render import chunk_options, expand_includes, qmd_to_notebook
+from bayes_iris.results.tables import STEPS
 
 from .conftest import HOSTILE_SITE, HOSTILE_TERM, fabricate_results, write_ledger
 

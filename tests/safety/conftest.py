@@ -47,10 +47,10 @@ def ae_data() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def bb_and_1a_fits(ae_data):
     """One point-mass fit and one model-1a fit of the same data (fast budgets)."""
-    from bayes_iris.models.adverse_events import fit_adverse_events
+    from bayes_iris.safety.analysis import run
 
-    bb = fit_adverse_events(ae_data, kind="bb", fast=True, seed=7)
-    m1a = fit_adverse_events(ae_data, kind="1a", fast=True, seed=7)
+    bb = run(ae_data, kinds=("bb",), fast=True, seed=7)
+    m1a = run(ae_data, kinds=("1a",), fast=True, seed=7)
     return bb, m1a
 
 

@@ -10,12 +10,12 @@ import pytest
 from scipy import stats
 from scipy.special import expit
 
+from bayes_iris import safety as AE
 from bayes_iris.errors import InputError
-from bayes_iris.models import adverse_events as AE
 
 
 def test_incidence_counts_each_patient_once_per_term():
-    from bayes_iris.data.synthetic import simulate_trial
+    from bayes_iris.data import simulate_trial
 
     trial = simulate_trial(3).data
     ae = trial.adverse_events
@@ -37,7 +37,7 @@ def test_incidence_counts_each_patient_once_per_term():
 
 
 def test_incidence_rejects_empty_ae_table():
-    from bayes_iris.data.synthetic import simulate_trial
+    from bayes_iris.data import simulate_trial
 
     trial = simulate_trial(3).data
     empty = dataclasses.replace(trial, adverse_events=trial.adverse_events.iloc[:0])
@@ -51,8 +51,10 @@ def test_priors_preset_and_overrides():
     assert (p.tau2_gamma_0_0, p.alpha_gamma, p.beta_gamma, p.lambda_alpha) == (10, 3, 1, 1)
     assert AE.ae_priors("c212_fixed_pi").alpha_pi == 1.1
     assert AE.ae_priors("c212", beta_theta=2.0).beta_theta == 2.0
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="c212_fixed_pi"):
         AE.ae_priors("nope")
+    with pytest.raises(InputError, match="tau2_theta_0_0"):  # unknown key: the known ones named
+        AE.ae_priors("c212", tau_theta=1.0)
     with pytest.raises(InputError):
         AE.ae_priors("c212", tau2_gamma_0_0=-1)
     with pytest.raises(InputError):
@@ -92,7 +94,7 @@ def test_marginalised_point_mass_logp(kind, ae_data):
 
 def test_fit_detects_strong_signal_not_nulls(bb_and_1a_fits):
     bb, _ = bb_and_1a_fits
-    d = bb.fit.diagnostics
+    d = bb.fits["bb"].diagnostics
     assert d.divergences == 0 and d.max_rhat <= 1.01, d.messages
     t = bb.ae_table.set_index("term")
     assert t.loc["signal", "p_theta_gt_0"] > 0.95
@@ -109,7 +111,7 @@ def test_fit_detects_strong_signal_not_nulls(bb_and_1a_fits):
 def test_point_mass_probability_is_the_conditional_posterior(bb_and_1a_fits, ae_data):
     """w (stored per draw) equals π p0 / (π p0 + (1 − π) p1) recomputed from the draws."""
     bb, _ = bb_and_1a_fits
-    post = bb.fit.idata.posterior
+    post = bb.fits["bb"].idata.posterior
     flat = lambda v: post[v].stack(s=("chain", "draw")).transpose("s", ...).values  # noqa: E731
     gamma, slab, pi, w = flat("gamma"), flat("theta_slab"), flat("pi"), flat("w_point_mass")
     soc_idx = pd.factorize(ae_data.soc)[0]
@@ -123,7 +125,7 @@ def test_point_mass_probability_is_the_conditional_posterior(bb_and_1a_fits, ae_
 
 def test_point_mass_shrinks_nulls_more_than_model_1a(bb_and_1a_fits):
     bb, m1a = bb_and_1a_fits
-    assert m1a.fit.diagnostics.divergences == 0
+    assert m1a.fits["1a"].diagnostics.divergences == 0
     nb = bb.ae_table.set_index("term").drop(index="signal")
     n1 = m1a.ae_table.set_index("term").drop(index="signal")
     assert np.abs(nb.theta_mean).mean() < np.abs(n1.theta_mean).mean()
@@ -135,3 +137,17 @@ def test_point_mass_shrinks_nulls_more_than_model_1a(bb_and_1a_fits):
 def test_unknown_kind_rejected(ae_data):
     with pytest.raises(InputError):
         AE.AEModel(ae_data, "logit")
+
+
+def test_prior_statement_matches_monte_carlo():
+    """E[π] under the hierarchical π prior (quadrature) agrees with simulation; fixed π exact."""
+    from bayes_iris import seeds
+
+    p = AE.ae_priors("c212", lambda_alpha=2.0, lambda_beta=0.5)
+    rng = seeds.rng(1, "test.safety.statement")
+    a = 1 + rng.exponential(1 / p.lambda_alpha, 400_000)
+    b = 1 + rng.exponential(1 / p.lambda_beta, 400_000)
+    mc = float(np.mean(rng.beta(a, b)))
+    assert AE.statement(p)["p_point_mass"] == pytest.approx(mc, abs=4 * 0.5 / np.sqrt(400_000))
+    assert AE.statement(AE.ae_priors("c212_fixed_pi", alpha_pi=1.0, beta_pi=3.0))[
+        "p_point_mass"] == pytest.approx(0.25, abs=1e-12)

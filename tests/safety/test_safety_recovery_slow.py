@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bayes_iris.models.adverse_events import fit_adverse_events
+from bayes_iris.safety.analysis import run as run_safety
 
 pytestmark = pytest.mark.slow
 
@@ -20,15 +20,15 @@ def test_detection_and_coverage_over_replicates(simulate_ae, ae_truth):
     detected, false_pos, n_null, covered, n_cov = 0, 0, 0, 0, 0
     for rep in range(N_REP):
         data = simulate_ae(1000 + rep)
-        bb = fit_adverse_events(data, kind="bb", fast=True, seed=rep)
-        m1a = fit_adverse_events(data, kind="1a", fast=True, seed=rep)
-        assert bb.fit.diagnostics.divergences == 0
+        bb = run_safety(data, kinds=("bb",), fast=True, seed=rep)
+        m1a = run_safety(data, kinds=("1a",), fast=True, seed=rep)
+        assert bb.fits["bb"].diagnostics.divergences == 0
         t = bb.ae_table.set_index("term")
         detected += t.loc["signal", "p_theta_gt_0"] > 0.95
         nulls = t.drop(index="signal")
         false_pos += int((nulls.p_theta_gt_0 > 0.95).sum())
         n_null += len(nulls)
-        theta = m1a.draws["theta"]
+        theta = m1a.results["1a"].draws["theta"].values
         lo, hi = np.quantile(theta, [0.025, 0.975], axis=0)
         for j, term in enumerate(m1a.ae_table.term):
             covered += lo[j] <= truth[term] <= hi[j]

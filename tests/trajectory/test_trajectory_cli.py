@@ -3,7 +3,10 @@
 import importlib.util
 from pathlib import Path
 
+import pandas as pd
+
 from bayes_iris.cli import main
+from bayes_iris.trajectory import analysis
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,9 +20,9 @@ def _script():
 
 def test_cli_rejects_bad_options_without_writing(tmp_path):
     out = tmp_path / "res"
-    assert main(["fit", "--model", "il7", "--out", str(out)]) == 2
-    assert main(["fit", "--prior", "hopeful", "--out", str(out)]) == 2
-    assert main(["effects", "--sampler", "stan", "--out", str(out)]) == 2
+    assert main(["fit", "--model", "il7", "--results", str(out)]) == 2
+    assert main(["fit", "--prior", "hopeful", "--results", str(out)]) == 2
+    assert main(["effects", "--sampler", "stan", "--results", str(out)]) == 2
     assert not out.exists()
 
 
@@ -33,21 +36,20 @@ def test_script_exits_2_on_invalid_trial_folder(tmp_path):
 
 
 def test_fast_config_is_small_and_seeded():
-    mod = _script()
-    a = mod.sampler_config(1, fast=True, progressbar=False)
-    b = mod.sampler_config(1, fast=True, progressbar=False)
+    a = analysis.sampler_config(1, fast=True, progressbar=False)
+    b = analysis.sampler_config(1, fast=True, progressbar=False)
     assert a == b and a.draws <= 1000 and a.tune <= 500 and a.chains == 4 and a.cores == 2
-    assert mod.sampler_config(2, fast=True).seed != a.seed
+    assert analysis.sampler_config(2, fast=True).seed != a.seed
+    # --draws / --tune override the step's budget; absent ones leave it alone
+    c = analysis.sampler_config(1, fast=True, draws=None, tune=77)
+    assert (c.draws, c.tune) == (a.draws, 77)
 
 
 def test_shape_choice_prefers_piecewise_within_two_se():
-    import pandas as pd
-
-    mod = _script()
     close = pd.DataFrame({"model": ["spline", "piecewise"], "elpd_diff": [0.0, -1.0],
                           "dse": [0.0, 2.8]})
     clear = pd.DataFrame({"model": ["spline", "piecewise"], "elpd_diff": [0.0, -9.0],
                           "dse": [0.0, 2.8]})
-    assert mod.choose_shape(close) == "piecewise"
-    assert mod.choose_shape(clear) == "spline"
-    assert mod.choose_shape(pd.DataFrame(columns=["model"])) == "piecewise"
+    assert analysis.choose_shape(close) == "piecewise"
+    assert analysis.choose_shape(clear) == "spline"
+    assert analysis.choose_shape(pd.DataFrame(columns=["model"])) == "piecewise"

@@ -6,10 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bayes_iris import effects
 from bayes_iris.inference import SamplerConfig, fit
-from bayes_iris.models.trajectory import TrajectoryModel
-from bayes_iris.models.trajectory_blocks import random_slope_model
+from bayes_iris.trajectory import TrajectoryModel, effects
+from bayes_iris.trajectory.mixed import random_slope_model
 
 pytestmark = pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS:UserWarning")
 
@@ -40,11 +39,10 @@ def test_sleepstudy_random_slopes_match_lme4():
 def test_synthetic_replicate_covers_truth(sim1):
     """One IRIS-7-like replicate: the true day-29 ALC ratio lies in the 95 % CrI, clean fit."""
     tm = TrajectoryModel(sim1.data)
-    r = fit(tm.build(), SamplerConfig.fast(seed=7, progressbar=False, log_likelihood=False),
-            name=tm.name, compile_key=tm.structure_key())
+    r = fit(tm, SamplerConfig.fast(seed=7, progressbar=False, log_likelihood=False))
     assert r.diagnostics.divergences == 0
     assert r.diagnostics.max_rhat <= 1.01
-    t = effects.treatment_effects(r, tm, seed=1).table
+    t = effects.summarise(r, tm, seed=1).effects
     row = t[(t.quantity == "ratio") & (t.day == 29) & (t.marker == "alc")].iloc[0]
     truth = sim1.truth.alc_day29_ratio
     assert row["lower95"] < truth < row["upper95"], (row.to_dict(), truth)
@@ -53,9 +51,8 @@ def test_synthetic_replicate_covers_truth(sim1):
     # same structure, another prior set: compiled code is reused, and the skeptical prior
     # shrinks the estimate towards no effect
     sk = tm.with_priors("skeptical")
-    r2 = fit(sk.build(), SamplerConfig.fast(seed=7, progressbar=False, log_likelihood=False),
-             name=sk.name, compile_key=sk.structure_key())
-    t2 = effects.treatment_effects(r2, sk, seed=1).table
+    r2 = fit(sk, SamplerConfig.fast(seed=7, progressbar=False, log_likelihood=False))
+    t2 = effects.summarise(r2, sk, seed=1).effects
     row2 = t2[(t2.quantity == "ratio") & (t2.day == 29) & (t2.marker == "alc")].iloc[0]
     assert row2["log_mean"] < row["log_mean"]
     assert np.isfinite(row2["log_sd"])

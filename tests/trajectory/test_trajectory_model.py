@@ -8,13 +8,11 @@ import pymc as pm
 import pytest
 from pymc.testing import mock_sample
 
-from bayes_iris import effects
-from bayes_iris.data import simulate_trial
-from bayes_iris.data.synthetic import SyntheticParams
+from bayes_iris.data import SyntheticParams, simulate_trial
 from bayes_iris.errors import InputError
 from bayes_iris.inference import SamplerConfig, fit
-from bayes_iris.models.priors import SKEPTICAL_SD, effect_prior_statement, resolve_priors
-from bayes_iris.models.trajectory import TrajectoryModel, prior_predictive
+from bayes_iris.trajectory import TrajectoryModel, effects, prior_predictive
+from bayes_iris.trajectory.priors import SKEPTICAL_SD, resolve_priors, statement
 
 # PyTensor's C backend (used for initial points and mock sampling) warns once that this pip
 # install has no BLAS; harmless to the numbers (sampling uses numba), so ignore exactly that.
@@ -22,10 +20,10 @@ pytestmark = pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLA
 
 
 def test_prior_sets_state_what_they_claim():
-    sk = effect_prior_statement(resolve_priors("skeptical"))
+    sk = statement(resolve_priors("skeptical"))
     assert sk["mu"] == 0 and abs(sk["p_gt_2"] - 0.05) < 1e-9
     assert abs(SKEPTICAL_SD - math.log(2) / 1.6448536) < 1e-6
-    en = effect_prior_statement(resolve_priors("enthusiastic"))
+    en = statement(resolve_priors("enthusiastic"))
     assert abs(en["mu"] - math.log(3.5)) < 1e-12 and abs((1 - en["p_gt_1"]) - 0.05) < 1e-9
     # merge order: default <- named set <- overrides
     p = resolve_priors("skeptical", {"effect": {"mu": 0.1}})
@@ -121,9 +119,9 @@ def test_effects_plumbing_with_mock_sample(sim1, mocked_sample):
     tm = TrajectoryModel(sim1.data, markers=("alc", "cd4"))
     cfg = SamplerConfig(seed=1, sampler="pymc", draws=50, tune=10, progressbar=False,
                         log_likelihood=False)
-    r = fit(tm.build(), cfg, name=tm.name)
-    res = effects.treatment_effects(r, tm, seed=1)
-    t = res.table
+    r = fit(tm, cfg)
+    res = effects.summarise(r, tm, seed=1)
+    t = res.effects
     assert list(t.columns) == effects.EFFECT_COLUMNS
     assert set(t["quantity"]) == {"ratio", "fold_from_baseline", "p_above_900",
                                   "regimen_contrast"}
@@ -141,7 +139,7 @@ def test_effects_plumbing_with_mock_sample(sim1, mocked_sample):
     p = t.loc[t.quantity == "p_above_900", ["median", "lower95", "upper95"]]
     assert ((p >= 0) & (p <= 1)).all().all()
     d = effects.design_inputs(r, tm, seed=1)
-    assert list(d.columns) == effects.DESIGN_COLUMNS and len(d) == 1
+    assert list(d.columns) == effects.DESIGN_INPUTS_COLUMNS and len(d) == 1
     assert d["day"].iloc[0] == 29 and d["log_ratio_mean"].iloc[0] == pytest.approx(
         float(logs.mean()))
     sens = effects.prior_sensitivity([("default", tm.priors, res)])
@@ -153,7 +151,7 @@ def test_new_patient_simulation_matches_analytic_variance(sim1, mocked_sample):
     tm = TrajectoryModel(sim1.data)
     cfg = SamplerConfig(seed=2, sampler="pymc", draws=20, tune=10, progressbar=False,
                         log_likelihood=False)
-    r = fit(tm.build(), cfg, name=tm.name)
+    r = fit(tm, cfg)
     post = r.idata["posterior"]
     # pin nu at a large value so the residual variance is finite and close to sigma^2
     r.idata["posterior"]["nu"] = post["nu"] * 0 + 200.0
@@ -194,7 +192,7 @@ def _curve_fn(model):
 def test_spline_shape_builds_and_nests_piecewise(sim1):
     """The spline deviations vanish at day 0 and at the end of dosing, and with them at zero the
     spline model's typical-patient curves equal the piecewise model's."""
-    from bayes_iris.models.trajectory_blocks import spline_deviation_basis
+    from bayes_iris.trajectory.basis import spline_deviation_basis
 
     sp = TrajectoryModel(sim1.data, markers=("alc", "cd4"), shape="spline")
     z = spline_deviation_basis(np.array([0.0, 28.0]), sp.knots, 28)
@@ -222,7 +220,8 @@ def test_spline_shape_builds_and_nests_piecewise(sim1):
 def test_design_matrix_gives_the_documented_mean(sim1, markers, shape):
     """``W @ theta`` (the compiled form) equals the module docstring's mean, term by term,
     for random parameter values."""
-    from bayes_iris.models.trajectory_blocks import ramp_bases, spline_deviation_basis
+    from bayes_iris.data.trial import ramp_bases
+    from bayes_iris.trajectory.basis import spline_deviation_basis
 
     tm = TrajectoryModel(sim1.data, markers=markers, shape=shape)
     f = tm.obs.frame

@@ -10,10 +10,10 @@ import numpy as np
 import pymc as pm
 import pytest
 
-from bayes_iris import atomic, effects, seeds
+from bayes_iris import atomic, seeds
 from bayes_iris.data import simulate_trial
 from bayes_iris.inference import SamplerConfig, fit
-from bayes_iris.models.trajectory import TrajectoryModel
+from bayes_iris.trajectory import TrajectoryModel, effects
 
 pytestmark = [
     pytest.mark.slow,
@@ -43,12 +43,11 @@ def test_recovery_coverage_over_replicates():
     for k in range(N_REPLICATES):
         sim = simulate_trial(1000 + k)
         tm = TrajectoryModel(sim.data)
-        r = fit(tm.build(), SamplerConfig(seed=k, progressbar=False, log_likelihood=False,
-                                          target_accept=0.95),
-                name=tm.name, compile_key=tm.structure_key())
+        r = fit(tm, SamplerConfig(seed=k, progressbar=False, log_likelihood=False,
+                                  target_accept=0.95))
         diverged += r.diagnostics.divergences > 0
         max_rhat = max(max_rhat, r.diagnostics.max_rhat)
-        t = effects.treatment_effects(r, tm, seed=k).table
+        t = effects.summarise(r, tm, seed=k).effects
         row = t[(t.quantity == "ratio") & (t.day == 29) & (t.marker == "alc")].iloc[0]
         post = r.idata["posterior"]
         sigma = post["sigma"].sel(marker="alc").values
@@ -124,9 +123,8 @@ def test_sbc_alc_model():
         labs["alc_bdl"] = False
         data = type(base)(base.meta, base.patients, labs, base.adverse_events, base.outcomes)
         tk = TrajectoryModel(data)
-        r = fit(tk.build(), SamplerConfig(seed=k, draws=500, tune=500, progressbar=False,
-                                          log_likelihood=False),
-                name=tk.name, compile_key=tk.structure_key())
+        r = fit(tk, SamplerConfig(seed=k, draws=500, tune=500, progressbar=False,
+                                  log_likelihood=False))
         draws = r.idata["posterior"]["effect"].values.ravel()
         thin = draws[np.linspace(0, draws.size - 1, n_keep).astype(int)]
         ranks.append(int((thin < true_effect).sum()))

@@ -1,11 +1,14 @@
 """The ``bayes-iris`` command line (typer + rich).
 
 Each area registers its commands from its own module (``cli/data.py``, ``cli/fit.py``,
-``cli/safety.py``, ``cli/design.py``, ``cli/report.py``); every command is a thin wrapper over a
-library function that can be called from Python as well.
+``cli/safety.py``, ``cli/reanalysis.py``, ``cli/design.py``, ``cli/report.py``); every command is
+a thin wrapper over a library function — the analyses' ``analysis`` modules, which the pipeline's
+step scripts call too. Options follow one naming scheme (:mod:`bayes_iris.cli.options`) and every
+``--help`` ends with examples.
 
-Exit codes: 0 success · 2 bad input (message names file, row and column; nothing written) ·
-3 diagnostics failed under ``--strict`` · 1 anything else (a bug: please report it).
+Exit codes (:class:`~bayes_iris.errors.ExitCode`): 0 success · 2 bad input (message names file,
+row and column; nothing written) · 3 diagnostics failed under ``--strict`` · 130 interrupted ·
+1 anything else (a bug: please report it).
 """
 
 from __future__ import annotations
@@ -14,11 +17,9 @@ import sys
 
 import click
 import typer
-from rich.console import Console
 
-from ..errors import ConvergenceError, InputError
-
-EXIT_OK, EXIT_BUG, EXIT_INPUT, EXIT_CONVERGENCE = 0, 1, 2, 3
+from ..errors import ConvergenceError, ExitCode, InputError, input_error_lines
+from .output import console
 
 # typer >= 0.2x vendors its own click (``typer._click``): its usage errors are not click's.
 try:
@@ -26,8 +27,6 @@ try:
 except ImportError:  # older typer: plain click
     _TyperUsageError = click.exceptions.UsageError
 _USAGE_ERRORS = (click.exceptions.UsageError, _TyperUsageError)
-
-console = Console(stderr=True)
 
 app = typer.Typer(
     name="bayes-iris",
@@ -49,9 +48,9 @@ def _root() -> None:
 
 
 def _register_all() -> None:
-    from . import data, design, fit, report, safety
+    from . import data, design, fit, reanalysis, report, safety
 
-    for module in (data, fit, safety, design, report):
+    for module in (data, fit, safety, reanalysis, design, report):
         module.register(app)
 
 
@@ -59,35 +58,37 @@ _register_all()
 
 
 def print_input_error(err: InputError) -> None:
-    console.print("[bold red]Invalid input[/bold red] — nothing was written.", highlight=False)
-    for problem in err.problems:
-        console.print(f"  • {problem}", highlight=False, markup=False)
+    """Print the problems of ``err`` on stderr (the same lines as the step scripts)."""
+    first, *rest = input_error_lines(err)
+    console.print(f"[bold red]{first}[/bold red]", highlight=False)
+    for line in rest:
+        console.print(line, highlight=False, markup=False)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``bayes-iris`` console script; returns (and exits with) the exit code."""
     try:
         result = app(args=argv, prog_name="bayes-iris", standalone_mode=False)
-        code = result if isinstance(result, int) else EXIT_OK
+        code = int(result) if isinstance(result, int) else ExitCode.OK
     except InputError as err:
         print_input_error(err)
-        code = EXIT_INPUT
+        code = ExitCode.INPUT
     except ConvergenceError as err:
         console.print(f"[bold red]Diagnostics failed (--strict):[/bold red] {err}", highlight=False)
-        code = EXIT_CONVERGENCE
+        code = ExitCode.CONVERGENCE
     except _USAGE_ERRORS as err:
         err.show()
-        code = EXIT_INPUT
+        code = ExitCode.INPUT
     except click.exceptions.Exit as err:
         code = err.exit_code
     except typer.Exit as err:
-        code = getattr(err, "exit_code", getattr(err, "code", EXIT_OK))
+        code = getattr(err, "exit_code", getattr(err, "code", ExitCode.OK))
     except (click.exceptions.Abort, typer.Abort):
         console.print("Aborted.")
-        code = 130
+        code = ExitCode.INTERRUPTED
     except KeyboardInterrupt:
         console.print("Interrupted.")
-        code = 130
+        code = ExitCode.INTERRUPTED
     if argv is None:
-        sys.exit(code)
-    return code
+        sys.exit(int(code))
+    return int(code)

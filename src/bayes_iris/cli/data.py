@@ -14,12 +14,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..data.io import load_trial, write_trial
+from ..data import TrialData, load_trial, simulate_trial, write_trial
 from ..data.summary import trial_overview
-from ..data.synthetic import simulate_trial
-from ..data.trial import TrialData
 from ..errors import InputError, Problem
-from ..seeds import DEFAULT_SEED
+from .options import DEFAULT, SeedOpt, examples
 
 out = Console()
 
@@ -101,8 +99,8 @@ def validate(
 
 
 def simulate(
-    out_dir: Annotated[Path, typer.Option("--out", help="folder to create")],
-    seed: Annotated[int, typer.Option("--seed", help="generator seed")] = DEFAULT_SEED,
+    out_dir: Annotated[Path, typer.Option("--out", help="the new trial folder to create")],
+    seed: SeedOpt = DEFAULT,
     n_cyt107: Annotated[
         int, typer.Option("--n-cyt107", help="CYT107 patients (both regimens)")
     ] = 17,
@@ -140,5 +138,11 @@ def simulate(
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to ``app``."""
-    app.command("validate")(validate)
-    app.command("simulate")(simulate)
+    app.command("validate", epilog=examples(
+        "bayes-iris validate path/to/trial",
+        "bayes-iris validate path/to/trial --json",
+    ))(validate)
+    app.command("simulate", epilog=examples(
+        "bayes-iris simulate --out my-trial --seed 7",
+        "bayes-iris simulate --out big-trial --n-cyt107 60 --n-placebo 60 --format parquet",
+    ))(simulate)

@@ -1,7 +1,9 @@
 """CLI command of the design area: ``design`` (sample size / assurance for the phase III trial).
 
-A thin wrapper over :func:`bayes_iris.design.sample_size`; bad values raise
-:class:`~bayes_iris.errors.InputError` (exit 2, nothing written).
+A thin wrapper over :func:`bayes_iris.design.sample_size`, with the design prior read from a
+results folder's upstream posteriors (:func:`bayes_iris.results.design_prior_from_results`) or
+taken from published facts; bad values raise :class:`~bayes_iris.errors.InputError` (exit 2,
+nothing written).
 """
 
 from __future__ import annotations
@@ -10,13 +12,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from ..errors import InputError
-from ..seeds import DEFAULT_SEED
-
-out = Console(width=200)
+from .options import DEFAULT, FastOpt, OutOpt, SeedOpt, examples
+from .output import out
 
 DESIGN_PRIORS = ("default", "robust", "published", "elicited")
 
@@ -26,12 +26,13 @@ def _design_prior(endpoint: str, which: str, results: Path | None, elicited_rr: 
 
     from ..design import BinaryDesignPrior, default_design_prior, normal_from_quantiles
     from ..design.design_priors import control_risk
+    from ..results.tables import design_prior_from_results
 
     if which not in DESIGN_PRIORS:
         raise InputError(f"unknown --design-prior {which!r}", column="design-prior",
                          hint=f"one of {', '.join(DESIGN_PRIORS)}")
-    tables = None if (which == "published" or results is None) else Path(results) / "tables"
-    if tables is not None and not tables.is_dir():
+    folder = None if (which == "published" or results is None) else Path(results)
+    if folder is not None and not (folder / "tables").is_dir():
         raise InputError(f"no tables folder in {results}", file=str(results), column="results",
                          hint="run the analyses first, or drop --results to use published facts")
     if which == "elicited":
@@ -50,9 +51,11 @@ def _design_prior(endpoint: str, which: str, results: Path | None, elicited_rr: 
             float(np.log(lo)), float(np.log(hi))),
             label=f"elicited RR 95 % in [{lo:g}, {hi:g}]", source="ELICITED (user-stated)",
             assumptions=(note,))
+    weight = 0.5 if which == "robust" else 0.0
+    if folder is None:
+        return default_design_prior(endpoint, robust_weight=weight)
     # upstream tables carry their own provenance column (synthetic posteriors get labelled)
-    return default_design_prior(endpoint, tables,
-                                robust_weight=0.5 if which == "robust" else 0.0)
+    return design_prior_from_results(folder, endpoint, robust_weight=weight)
 
 
 def design_command(
@@ -68,11 +71,10 @@ def design_command(
     n_max: Annotated[int | None, typer.Option(help="largest total sample size")] = None,
     allocation: Annotated[float, typer.Option(help="treatment:control ratio")] = 1.0,
     results: Annotated[Path | None, typer.Option(
-        help="results folder whose tables/ hold the upstream posteriors")] = None,
-    seed: Annotated[int, typer.Option(help="run seed")] = DEFAULT_SEED,
-    fast: Annotated[bool, typer.Option(help="fewer simulations and sample sizes")] = False,
-    out_csv: Annotated[Path | None, typer.Option(
-        "--out", help="also write the curve to this CSV file")] = None,
+        "--results", help="results folder whose tables/ hold the upstream posteriors")] = None,
+    seed: SeedOpt = DEFAULT,
+    fast: FastOpt = False,
+    out_csv: OutOpt = None,
 ) -> int:
     """Assurance / power versus sample size for the phase III trial, and the recommended n."""
     import numpy as np
@@ -121,4 +123,8 @@ def design_command(
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to ``app``."""
-    app.command("design")(design_command)
+    app.command("design", epilog=examples(
+        "bayes-iris design --endpoint mortality --metric expected_power",
+        "bayes-iris design --endpoint alc --results results/iris7-synthetic --out alc.csv",
+        "bayes-iris design --endpoint infection --design-prior elicited --elicited-rr 0.55,1.05",
+    ))(design_command)

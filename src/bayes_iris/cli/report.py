@@ -1,8 +1,8 @@
 """``bayes-iris run`` (the analysis pipeline) and ``bayes-iris report`` (pipeline, then the report).
 
-Exit codes: 0 ok (steps may have warned: the report says so) · 1 a step crashed (the report is
-still written and shows the failure) · 2 bad input · 3 diagnostics failed under ``--strict`` (no
-report is rendered from failed diagnostics).
+Exit codes (:class:`~bayes_iris.errors.ExitCode`): 0 ok (steps may have warned: the report says
+so) · 1 a step crashed (the report is still written and shows the failure) · 2 bad input · 3
+diagnostics failed under ``--strict`` (no report is rendered from failed diagnostics).
 """
 
 from __future__ import annotations
@@ -14,22 +14,9 @@ from typing import Annotated
 
 import typer
 
-from ..seeds import DEFAULT_SEED
+from ..errors import ExitCode
+from .options import DEFAULT, DataOpt, FastOpt, ResultsOpt, SeedOpt, StrictOpt, examples
 
-DataOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--data", help="trial folder (default: the bundled SYNTHETIC trial 'iris7-synthetic')"
-    ),
-]
-ResultsOpt = Annotated[
-    Path | None, typer.Option("--results", help="results folder (default: results/<trial name>)")
-]
-SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="run seed")]
-FastOpt = Annotated[bool, typer.Option("--fast", help="small budgets (smoke tests)")]
-StrictOpt = Annotated[
-    bool, typer.Option("--strict", help="fail (exit 3) when any step's diagnostics fail")
-]
 StepsOpt = Annotated[
     list[str] | None,
     typer.Option("--step", help="run only this step (repeatable): 01, data, 01_data, ..."),
@@ -44,7 +31,7 @@ class EngineChoice(StrEnum):
 
 
 def _summarise(result) -> int:
-    from . import console
+    from .output import console
 
     for s in result.steps:
         colour = {"ok": "green", "cached": "green", "warning": "yellow"}.get(s.status, "red")
@@ -65,7 +52,7 @@ def _summarise(result) -> int:
             + f" — logs in {result.results_dir / 'logs'}",
             highlight=False,
         )
-        return 1
+        return ExitCode.BUG
     if result.warnings:
         console.print(
             "[bold yellow]Warning:[/bold yellow] diagnostics flagged problems in "
@@ -73,13 +60,13 @@ def _summarise(result) -> int:
             + " — see the report's Diagnostics chapter",
             highlight=False,
         )
-    return 0
+    return ExitCode.OK
 
 
 def run(
     data: DataOpt = None,
     results: ResultsOpt = None,
-    seed: SeedOpt = DEFAULT_SEED,
+    seed: SeedOpt = DEFAULT,
     fast: FastOpt = False,
     strict: StrictOpt = False,
     step: StepsOpt = None,
@@ -87,7 +74,7 @@ def run(
 ) -> int:
     """Run the analysis steps (analyses/NN_*.py) in order, reusing cached steps."""
     from ..pipeline import run_pipeline
-    from . import console
+    from .output import console
 
     result = run_pipeline(data, results, seed, fast, strict, steps=step, use_cache=not no_cache)
     code = _summarise(result)
@@ -98,7 +85,7 @@ def run(
 def report(
     data: DataOpt = None,
     results: ResultsOpt = None,
-    seed: SeedOpt = DEFAULT_SEED,
+    seed: SeedOpt = DEFAULT,
     fast: FastOpt = False,
     strict: StrictOpt = False,
     engine: Annotated[
@@ -111,7 +98,7 @@ def report(
     """Run the analyses on a trial (default: the bundled SYNTHETIC trial) and render the report."""
     from ..pipeline import run_pipeline
     from ..report import render_report_detailed
-    from . import console
+    from .output import console
 
     result = run_pipeline(data, results, seed, fast, strict, use_cache=not no_cache)
     code = _summarise(result)
@@ -123,7 +110,7 @@ def report(
             + "; ".join(rendered.errors),
             highlight=False,
         )
-        code = code or 1
+        code = code or ExitCode.BUG
     label = result.provenance_label
     if result.provenance_kind == "synthetic":
         console.print(f"[bold white on red] SYNTHETIC [/] {label}", highlight=False, markup=True)
@@ -136,5 +123,13 @@ def report(
 
 def register(app: typer.Typer) -> None:
     """Add ``run`` and ``report`` to ``app``."""
-    app.command("run")(run)
-    app.command("report")(report)
+    app.command("run", epilog=examples(
+        "bayes-iris run --fast",
+        "bayes-iris run --data path/to/trial --results results/mine --strict",
+        "bayes-iris run --step 02 --no-cache",
+    ))(run)
+    app.command("report", epilog=examples(
+        "bayes-iris report",
+        "bayes-iris report --fast --open",
+        "bayes-iris report --data path/to/trial --strict --engine jupyter",
+    ))(report)

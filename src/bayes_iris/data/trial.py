@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -93,3 +94,19 @@ class TrialData:
     @property
     def n_patients(self) -> int:
         return len(self.patients)
+
+
+def ramp_bases(day: np.ndarray | float, dosing_end_day: int) -> tuple[np.ndarray, np.ndarray]:
+    """``r1 = min(t, D)/D`` (dosing-period ramp) and ``r2 = max(t - D, 0)/D`` (after dosing).
+
+    The one time basis of the toolkit: the synthetic generator and the trajectory models use it.
+
+    Examples
+    --------
+    >>> r1, r2 = ramp_bases(np.array([0, 14, 28, 56]), 28)
+    >>> r1.tolist(), r2.tolist()
+    ([0.0, 0.5, 1.0, 1.0], [0.0, 0.0, 0.0, 1.0])
+    """
+    t = np.asarray(day, dtype=float)
+    d = float(dosing_end_day)
+    return np.minimum(t, d) / d, np.maximum(t - d, 0.0) / d

@@ -18,15 +18,15 @@ from .assurance import (
     probability_of_success,
 )
 from .design_priors import (
+    AlcInputs,
     BinaryDesignPrior,
+    LogRRPosterior,
     NormalDesignPrior,
     SingleArmDesignPrior,
     alc_design_prior,
     bridged_design_prior,
     clinical_design_prior,
     published_log_rr,
-    read_alc_inputs,
-    read_reanalysis,
     rise50_design_prior,
     safety_design_prior,
 )
@@ -62,12 +62,14 @@ from .sample_size import (
 
 __all__ = [
     "ENDPOINTS",
+    "AlcInputs",
     "AssuranceResult",
     "BayesRule",
     "BetaMix",
     "BinaryDesign",
     "BinaryDesignPrior",
     "Criterion",
+    "LogRRPosterior",
     "NormMix",
     "NormalDesign",
     "NormalDesignPrior",
@@ -98,8 +100,6 @@ __all__ = [
     "prob_difference",
     "probability_of_success",
     "published_log_rr",
-    "read_alc_inputs",
-    "read_reanalysis",
     "rise50_design_prior",
     "safety_boundaries",
     "safety_design_prior",

@@ -1,12 +1,13 @@
 """Design priors: what we believe about the true effect when planning, kept apart from the
 analysis prior used in the final analysis.
 
-Sources, each labelled in every output (``source`` attribute):
+Pure functions of typed inputs — reading a results folder is
+:mod:`bayes_iris.results.tables`' job. Sources, each labelled in every output (``source``):
 
-(a) this toolkit's own posteriors — ``tables/design_inputs_alc.csv`` (trajectory step: day-29 ALC
-    log ratio) and ``tables/reanalysis_summary.csv`` (summary reanalyses: posterior log RR of
-    mortality and secondary infection); a posterior from the SYNTHETIC trial is labelled
-    "synthetic trial posterior — illustration only";
+(a) this toolkit's own posteriors — :class:`AlcInputs` (trajectory step: day-29 ALC log ratio)
+    and :class:`LogRRPosterior` (summary reanalyses: posterior log RR of mortality and secondary
+    infection); a posterior from the SYNTHETIC trial is labelled "synthetic trial posterior —
+    illustration only";
 (b) published facts when those files are missing (FACTS.md: pooled sepsis RR 1.01 (0.36–2.81) for
     mortality and 1.05 (0.48–2.30) for secondary infection, via a normal approximation on log RR;
     the 3–4-fold ALC rise of IRIS-7);
@@ -23,10 +24,8 @@ Statistics 4:187-201.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
 from ..errors import InputError, Problem
@@ -184,104 +183,66 @@ class SingleArmDesignPrior:
 DesignPrior = BinaryDesignPrior | NormalDesignPrior | SingleArmDesignPrior
 
 
-# -- readers -------------------------------------------------------------------------------------
-ALC_COLUMNS = ("log_ratio_mean", "log_ratio_sd", "sd_patient_log_alc_day29", "p_rise50_placebo",
-               "p_rise50_cyt107", "day")
-REANALYSIS_COLUMNS = ("case", "prior", "log_mean", "log_sd")
+# -- typed inputs from upstream analyses ---------------------------------------------------------
+#: The endpoints whose design prior can come from the summary reanalysis, and its case names.
 CASES = {"mortality": "sepsis_mortality", "infection": "sepsis_secondary_infection"}
 
 #: Published pooled sepsis RRs (FACTS.md, meta-analysis PMID 42055480): (estimate, lo, hi).
 PUBLISHED_RR = {"mortality": (1.01, 0.36, 2.81), "infection": (1.05, 0.48, 2.30)}
 
 
-def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    try:
-        df = pd.read_csv(path)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
-        raise InputError(Problem(f"cannot read CSV: {err}", file=str(path))) from err
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise InputError(Problem(f"missing column(s) {missing}", file=str(path),
-                                 column=missing[0], hint=f"expected columns {list(required)}"))
-    return df
+def _check(ok: bool, message: str, column: str) -> None:
+    if not ok:
+        raise InputError(Problem(message, column=column))
 
 
-def _finite(df: pd.DataFrame, cols, path, positive=()) -> None:
-    for col in cols:
-        vals = pd.to_numeric(df[col], errors="coerce")
-        for i, v in enumerate(vals):
-            if not np.isfinite(v) or (col in positive and v <= 0):
-                raise InputError(Problem(
-                    f"value {df[col].iloc[i]!r} is not a {'positive ' if col in positive else ''}"
-                    "finite number", file=str(path), row=i + 2, column=col))
+@dataclass(frozen=True)
+class AlcInputs:
+    """What the design needs from the ALC trajectory posterior: one row of the trajectory step's
+    ``tables/design_inputs_alc.csv`` (read by :func:`bayes_iris.results.tables.read_alc_inputs`).
 
-
-def _label(source_kind: str) -> str:
-    return SYNTHETIC_NOTE if source_kind == "synthetic" else "real trial posterior"
-
-
-def read_alc_inputs(tables: str | Path, *, provenance: str = "real") -> dict | None:
-    """Read ``design_inputs_alc.csv`` (one row) from a results ``tables`` folder; ``None`` if absent.
-
-    Returns a dict of the columns plus ``source`` (labelled synthetic when ``provenance`` is
-    "synthetic").
+    ``log_ratio_mean``/``log_ratio_sd``: posterior of the day-``day`` log ALC ratio CYT107 /
+    placebo; ``sd_patient_log_alc_day29``: SD of a new patient's measured log ALC;
+    ``p_rise50_<arm>``: P(>= 50 % rise by that day); ``source``: where it came from.
 
     Examples
     --------
-    >>> import tempfile
-    >>> d = Path(tempfile.mkdtemp())
-    >>> pd.DataFrame([{"provenance": "synthetic", "log_ratio_mean": 1.1, "log_ratio_sd": 0.2,
-    ...                "sd_patient_log_alc_day29": 0.7, "p_rise50_placebo": 0.3,
-    ...                "p_rise50_cyt107": 0.9, "day": 29}]).to_csv(d / "design_inputs_alc.csv")
-    >>> read_alc_inputs(d)["source"]
-    'trajectory posterior, day 29 (synthetic trial posterior — illustration only)'
-    >>> read_alc_inputs(Path(tempfile.mkdtemp())) is None
-    True
+    >>> a = AlcInputs(1.1, 0.2, 0.7, 0.3, 0.9, 29, "trajectory posterior")
+    >>> round(float(np.exp(alc_design_prior(a).point())), 3)
+    3.004
     """
-    path = Path(tables) / "design_inputs_alc.csv"
-    if not path.exists():
-        return None
-    df = _read_csv(path, ALC_COLUMNS)
-    if len(df) != 1:
-        raise InputError(Problem(f"expected exactly one row, found {len(df)}", file=str(path)))
-    _finite(df, ALC_COLUMNS[:5], path, positive=("log_ratio_sd", "sd_patient_log_alc_day29"))
-    for col in ("p_rise50_placebo", "p_rise50_cyt107"):
-        if not 0 <= float(df[col].iloc[0]) <= 1:
-            raise InputError(Problem("must be a probability in [0, 1]", file=str(path), row=2,
-                                     column=col))
-    out = {c: float(df[c].iloc[0]) for c in ALC_COLUMNS}
-    prov = str(df["provenance"].iloc[0]) if "provenance" in df.columns else provenance
-    out["source"] = f"trajectory posterior, day {int(out['day'])} ({_label(prov)})"
-    return out
+
+    log_ratio_mean: float
+    log_ratio_sd: float
+    sd_patient_log_alc_day29: float
+    p_rise50_placebo: float
+    p_rise50_cyt107: float
+    day: int
+    source: str
+
+    def __post_init__(self) -> None:
+        for name in ("log_ratio_mean", "log_ratio_sd", "sd_patient_log_alc_day29"):
+            _check(bool(np.isfinite(getattr(self, name))), "must be a finite number", name)
+        for name in ("log_ratio_sd", "sd_patient_log_alc_day29"):
+            _check(getattr(self, name) > 0, "must be > 0", name)
+        for name in ("p_rise50_placebo", "p_rise50_cyt107"):
+            _check(0 <= getattr(self, name) <= 1, "must be a probability in [0, 1]", name)
 
 
-def read_reanalysis(tables: str | Path, endpoint: str, prior: str = "minimally_informative",
-                    *, provenance: str = "published") -> tuple[float, float, str] | None:
-    """``(log_mean, log_sd, source)`` of the posterior log RR for ``endpoint`` ("mortality" or
-    "infection") from ``reanalysis_summary.csv``; ``None`` if the file or row is absent.
+@dataclass(frozen=True)
+class LogRRPosterior:
+    """A posterior of the log risk ratio of a clinical endpoint: one row of the reanalysis step's
+    ``tables/reanalysis_summary.csv`` (read by
+    :func:`bayes_iris.results.tables.read_reanalysis`)."""
 
-    Examples
-    --------
-    >>> import tempfile
-    >>> d = Path(tempfile.mkdtemp())
-    >>> pd.DataFrame([{"case": "sepsis_mortality", "prior": "minimally_informative",
-    ...                "log_mean": 0.01, "log_sd": 0.52}]).to_csv(d / "reanalysis_summary.csv")
-    >>> read_reanalysis(d, "mortality")[:2]
-    (0.01, 0.52)
-    """
-    path = Path(tables) / "reanalysis_summary.csv"
-    if not path.exists():
-        return None
-    df = _read_csv(path, REANALYSIS_COLUMNS)
-    rows = df[(df["case"] == CASES[endpoint]) & (df["prior"] == prior)]
-    if rows.empty:
-        return None
-    _finite(rows.reset_index(drop=True), ("log_mean", "log_sd"), path, positive=("log_sd",))
-    r = rows.iloc[0]
-    prov = str(r["provenance"]) if "provenance" in rows.columns else provenance
-    kind = SYNTHETIC_NOTE if prov == "synthetic" else "pooled published data"
-    return (float(r["log_mean"]), float(r["log_sd"]),
-            f"reanalysis posterior of log RR ({CASES[endpoint]}, prior {prior}; {kind})")
+    log_mean: float
+    log_sd: float
+    source: str
+
+    def __post_init__(self) -> None:
+        _check(bool(np.isfinite(self.log_mean)), "must be a finite number", "log_mean")
+        _check(bool(np.isfinite(self.log_sd)) and self.log_sd > 0, "must be a positive finite "
+               "number", "log_sd")
 
 
 def published_log_rr(endpoint: str) -> tuple[float, float, str]:
@@ -313,11 +274,10 @@ def control_risk(endpoint: str) -> tuple[BetaMix, str]:
     return beta_from_quantiles(a["q_lo"], a["q_hi"]), a["note"]
 
 
-def clinical_design_prior(endpoint: str, tables: str | Path | None = None, *,
-                          prior: str = "minimally_informative", robust_weight: float = 0.0,
-                          provenance: str = "published") -> BinaryDesignPrior:
+def clinical_design_prior(endpoint: str, posterior: LogRRPosterior | None = None, *,
+                          robust_weight: float = 0.0) -> BinaryDesignPrior:
     """Design prior for mortality or secondary infection: log RR from the toolkit's reanalysis
-    (or the published RR), control risk from the stated assumption.
+    (``posterior``; ``None``: the published RR), control risk from the stated assumption.
 
     ``robust_weight > 0`` mixes in a vague ``N(0, 1)`` component on log RR.
 
@@ -330,8 +290,10 @@ def clinical_design_prior(endpoint: str, tables: str | Path | None = None, *,
     if endpoint not in CASES:
         raise InputError(f"unknown clinical endpoint {endpoint!r}", column="endpoint",
                          hint=f"one of {list(CASES)}")
-    got = read_reanalysis(tables, endpoint, prior, provenance=provenance) if tables else None
-    m, s, src = got if got is not None else published_log_rr(endpoint)
+    if posterior is not None:
+        m, s, src = posterior.log_mean, posterior.log_sd, posterior.source
+    else:
+        m, s, src = published_log_rr(endpoint)
     log_rr = NormMix.single(m, s)
     label = "pooled RR posterior"
     if robust_weight > 0:
@@ -342,11 +304,11 @@ def clinical_design_prior(endpoint: str, tables: str | Path | None = None, *,
                              assumptions=(note,))
 
 
-def alc_design_prior(tables: str | Path | None = None, *, provenance: str = "real",
+def alc_design_prior(inputs: AlcInputs | None = None, *,
                      robust_weight: float = 0.0) -> NormalDesignPrior:
     """Design prior for the day-29 log-ALC ratio (CYT107 / placebo), normal endpoint.
 
-    From ``design_inputs_alc.csv`` when present; otherwise the published 3–4-fold rise
+    From the trajectory posterior (``inputs``) when given; otherwise the published 3–4-fold rise
     (IRIS-7) widened to 2–4.5-fold to cover IRIS-7-C&D's 2–3-fold, with an ASSUMED per-patient SD
     of log ALC at day 29 of 0.8.
 
@@ -356,10 +318,9 @@ def alc_design_prior(tables: str | Path | None = None, *, provenance: str = "rea
     >>> round(float(np.exp(dp.point())), 2)
     3.0
     """
-    got = read_alc_inputs(tables, provenance=provenance) if tables else None
-    if got is not None:
-        delta = NormMix.single(got["log_ratio_mean"], got["log_ratio_sd"])
-        sigma, src, assum = got["sd_patient_log_alc_day29"], got["source"], ()
+    if inputs is not None:
+        delta = NormMix.single(inputs.log_ratio_mean, inputs.log_ratio_sd)
+        sigma, src, assum = inputs.sd_patient_log_alc_day29, inputs.source, ()
     else:
         delta = normal_from_quantiles(np.log(2.0), np.log(4.5))
         sigma = 0.8
@@ -374,21 +335,20 @@ def alc_design_prior(tables: str | Path | None = None, *, provenance: str = "rea
                              assumptions=assum)
 
 
-def rise50_design_prior(tables: str | Path | None = None, *, provenance: str = "real",
+def rise50_design_prior(inputs: AlcInputs | None = None, *,
                         prior_n: float = 20.0) -> BinaryDesignPrior:
     """Design prior for "≥ 50 % ALC rise by day 29" (the IRIS-7-C&D registry endpoint).
 
-    The two rates from ``design_inputs_alc.csv`` become betas with ``prior_n`` patients' worth of
-    information each (a stated assumption); without the file, CYT107 ~ 95 % in [0.70, 0.98]
-    (3–4-fold rise, FACTS.md) and placebo the stated natural-recovery assumption.
+    The two rates of the trajectory posterior (``inputs``) become betas with ``prior_n``
+    patients' worth of information each (a stated assumption); without them, CYT107 ~ 95 % in
+    [0.70, 0.98] (3–4-fold rise, FACTS.md) and placebo the stated natural-recovery assumption.
     """
-    got = read_alc_inputs(tables, provenance=provenance) if tables else None
-    if got is not None:
+    if inputs is not None:
         # a posterior-mean probability of exactly 0 or 1 would give a degenerate beta
-        t = BetaMix.from_mean_n(float(np.clip(got["p_rise50_cyt107"], 0.01, 0.99)), prior_n)
-        c = BetaMix.from_mean_n(float(np.clip(got["p_rise50_placebo"], 0.01, 0.99)), prior_n)
+        t = BetaMix.from_mean_n(float(np.clip(inputs.p_rise50_cyt107, 0.01, 0.99)), prior_n)
+        c = BetaMix.from_mean_n(float(np.clip(inputs.p_rise50_placebo, 0.01, 0.99)), prior_n)
         return BinaryDesignPrior(control=c, treatment=t, label="P(>= 50 % ALC rise) by arm",
-                                 source=got["source"],
+                                 source=inputs.source,
                                  assumptions=(f"ASSUMPTION: each rate carries {prior_n:g} "
                                               "patients' worth of information",))
     ctrl, note = control_risk("rise50")

@@ -21,7 +21,6 @@ Statistics 4:187-201.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -102,10 +101,9 @@ def default_analysis_priors(endpoint: str, sigma: float | None = None):
     return BetaMix.single(1, 1), BetaMix.single(1, 1)
 
 
-def default_design_prior(endpoint: str, tables: str | Path | None = None, *,
-                         provenance: str = "real", robust_weight: float = 0.0) -> DesignPrior:
-    """The preset design prior of an endpoint, read from a results ``tables`` folder when given
-    (fallbacks to published facts are labelled "FALLBACK" in ``.source``).
+def default_design_prior(endpoint: str, *, robust_weight: float = 0.0) -> DesignPrior:
+    """The preset design prior of an endpoint from published facts (labelled "FALLBACK" in
+    ``.source``); from a results folder: :func:`bayes_iris.results.design_prior_from_results`.
 
     Examples
     --------
@@ -114,12 +112,11 @@ def default_design_prior(endpoint: str, tables: str | Path | None = None, *,
     """
     _check_endpoint(endpoint)
     if endpoint in ("mortality", "infection"):
-        return clinical_design_prior(endpoint, tables, robust_weight=robust_weight,
-                                     provenance=provenance)
+        return clinical_design_prior(endpoint, robust_weight=robust_weight)
     if endpoint == "alc":
-        return alc_design_prior(tables, provenance=provenance, robust_weight=robust_weight)
+        return alc_design_prior(robust_weight=robust_weight)
     if endpoint == "rise50":
-        return rise50_design_prior(tables, provenance=provenance)
+        return rise50_design_prior()
     return safety_design_prior()
 
 
@@ -172,7 +169,6 @@ def sample_size(endpoint: Endpoint = "mortality", design_prior: DesignPrior | No
                 allocation: float = 1.0, n_grid=None, n_max: int | None = None,
                 n_sim: int = 20000, seed: int = DEFAULT_SEED,
                 engine: Literal["numpy", "jax", "rao-blackwell"] = "rao-blackwell",
-                tables: str | Path | None = None, provenance: str = "real",
                 relevant: float | None = None) -> SampleSizeResult:
     """Assurance (and power at the design prior's centre) versus total sample size.
 
@@ -228,8 +224,7 @@ def sample_size(endpoint: Endpoint = "mortality", design_prior: DesignPrior | No
         relevant = DEFAULT_RELEVANT.get(endpoint)
     if relevant is not None and not np.isfinite(relevant):
         raise InputError(f"relevant must be finite, got {relevant}", column="relevant")
-    dp = design_prior if design_prior is not None else default_design_prior(
-        endpoint, tables, provenance=provenance)
+    dp = design_prior if design_prior is not None else default_design_prior(endpoint)
     rule = rule if rule is not None else default_rule(endpoint)
     if n_grid is None:
         lo = 4 if endpoint in ("alc", "safety", "rise50") else 20

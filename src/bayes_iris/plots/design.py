@@ -15,13 +15,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .style import layout
+
 __all__ = ["plot_assurance_curves", "plot_boundaries", "plot_oc_curves", "plot_sample_size"]
-
-
-def _layout():
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
-
-    return ConstrainedLayoutEngine(rect=(0, 0.035, 1, 0.965))
 
 
 def _panels(keys, ax, width=4.4, height=3.2):
@@ -30,7 +26,7 @@ def _panels(keys, ax, width=4.4, height=3.2):
     ncol = min(3, max(1, len(keys)))
     nrow = math.ceil(len(keys) / ncol)
     fig, axs = plt.subplots(nrow, ncol, figsize=(width * ncol, height * nrow), squeeze=False,
-                            layout=_layout())
+                            layout=layout())
     axes = list(axs.ravel())
     for extra in axes[len(keys):]:
         extra.set_visible(False)

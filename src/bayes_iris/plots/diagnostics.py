@@ -20,6 +20,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy.stats import rankdata
 
+from .style import layout
+
 
 def plot_rank(fit: Any, *, var_names: list[str], bins: int = 20, axes=None) -> Figure:
     """Rank histograms per chain (Vehtari et al. 2021): flat when the chains mix.
@@ -36,7 +38,8 @@ def plot_rank(fit: Any, *, var_names: list[str], bins: int = 20, axes=None) -> F
     if axes is None:
         ncol = min(3, max(len(names), 1))
         nrow = int(np.ceil(len(names) / ncol)) or 1
-        fig, axes = plt.subplots(nrow, ncol, figsize=(3.3 * ncol, 2.4 * nrow), squeeze=False)
+        fig, axes = plt.subplots(nrow, ncol, figsize=(3.3 * ncol, 2.4 * nrow), squeeze=False,
+                                 layout=layout())
         axes = axes.ravel()
         for extra in axes[len(names):]:
             extra.remove()
@@ -61,5 +64,4 @@ def plot_rank(fit: Any, *, var_names: list[str], bins: int = 20, axes=None) -> F
         ax.set_title(label, fontsize=8)
         ax.set_yticks([])
     fig.suptitle(f"Rank plots by chain — {getattr(fit, 'name', '')}", fontsize=9)
-    fig.tight_layout()
     return fig

@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-ARM_COLOURS = {"placebo": "#6c757d", "cyt107": "#c0392b"}
-REGIMEN_STYLES = {"placebo": "-", "weekly": "-", "twice_weekly": "--"}
+from .style import ARM_COLOURS, REGIMEN_STYLES, layout
 
 
 def plot_observed_trajectories(
@@ -62,7 +61,7 @@ def plot_observed_trajectories(
             figsize=(4.2 * len(arms), 3.8),
             sharey=True,
             squeeze=False,
-            layout="constrained",
+            layout=layout(),
         )
         panels = dict(zip(arms, axes[0], strict=True))
     else:

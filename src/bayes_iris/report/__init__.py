@@ -1,11 +1,13 @@
 """The report: render ``report/`` (quarto, else the Jupyter fallback) and the helpers its chunks call.
 
 ``Report`` (sections) turns artefacts of a results folder into safe HTML fragments;
-``render_report`` (render) makes one self-contained HTML page of the whole report.
+``render_report`` (render) makes one self-contained HTML page of the whole report. The results
+folder itself is read by :class:`bayes_iris.results.ResultsReader` (re-exported here for the
+chunks).
 """
 
+from ..results.reader import RESULTS_ENV, ResultsReader
 from .html import HTMLFragment
-from .reader import RESULTS_ENV, ResultsReader
 from .render import RenderError, RenderResult, render_report, render_report_detailed
 from .sections import Report
 

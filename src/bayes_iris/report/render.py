@@ -38,7 +38,7 @@ import yaml
 
 from .. import atomic
 from ..errors import BayesIrisError, InputError, Problem
-from .reader import RESULTS_ENV
+from ..results.reader import RESULTS_ENV
 
 Engine = Literal["auto", "quarto", "jupyter"]
 KERNEL_NAME = "bayes-iris-report"
@@ -68,7 +68,7 @@ class RenderResult:
 
 def report_source_dir() -> Path:
     """The Quarto project ``report/`` of the checkout."""
-    from ..pipeline import repo_root
+    from ..paths import repo_root
 
     return repo_root() / "report"
 

@@ -14,24 +14,13 @@ from typing import Any
 
 import pandas as pd
 
-from ..pipeline import STEP_BY_STEM, step_of_artefact
+from ..results.reader import ResultsReader
+from ..results.tables import DIAGNOSTICS_COLUMNS, STEP_BY_STEM, step_of_artefact
 from . import html as h
-from .reader import ResultsReader
 
 PUBLISHED_NOTE = (
     "Real published summary-level data (article abstracts and a meta-analysis; "
     "see Methods) — independent of the trial analysed in the other chapters."
-)
-
-DIAGNOSTIC_COLUMNS = (
-    "model",
-    "max_rhat",
-    "min_ess_bulk",
-    "min_ess_tail",
-    "divergences",
-    "min_bfmi",
-    "status",
-    "messages",
 )
 
 
@@ -313,7 +302,7 @@ class Report:
                 )
         if frames:
             df = pd.concat(frames, ignore_index=True, sort=False)
-            cols = ["table", *[c for c in DIAGNOSTIC_COLUMNS if c in df.columns]]
+            cols = ["table", *[c for c in DIAGNOSTICS_COLUMNS if c in df.columns]]
             df = df[cols + [c for c in df.columns if c not in cols and c != "provenance"]]
             if "status" in df.columns:
                 status = df["status"].astype(str)
