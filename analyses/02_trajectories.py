@@ -26,6 +26,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
+from bayes_iris.errors import ExitCode
 from bayes_iris.fingerprints import hash_inputs
 from bayes_iris.pipeline.script import load_trial_arg, results_dir, run_step
 from bayes_iris.trajectory import analysis
@@ -58,7 +59,7 @@ def step(args) -> int:
     if failed:
         print(f"diagnostics failed for: {', '.join(failed)}", file=sys.stderr)
         if args.strict:
-            return 3
+            return ExitCode.CONVERGENCE
     return 0
 
 

@@ -49,9 +49,8 @@ def one_fit(k: int, variant: str) -> dict:
         labs = data.labs[data.labs["study_day"] != 0].reset_index(drop=True)
         data = type(data)(data.meta, data.patients, labs, data.adverse_events, data.outcomes)
     tm = TrajectoryModel(data, prior_overrides=VARIANTS[variant])
-    r = fit(tm.build(), SamplerConfig(seed=k, progressbar=False, log_likelihood=False,
-                                      target_accept=0.95),
-            name=tm.name, compile_key=tm.structure_key())
+    r = fit(tm, SamplerConfig(seed=k, progressbar=False, log_likelihood=False,
+                              target_accept=0.95))
     post = r.idata["posterior"]
     sigma = post["sigma"].sel(marker="alc").values
     nu = post["nu"].values

@@ -184,6 +184,8 @@ def run_pipeline(
 
     Examples
     --------
+    Skipped in the test run (runs a step subprocess and writes ``results/`` here):
+
     >>> from bayes_iris.pipeline import run_pipeline
     >>> res = run_pipeline(fast=True, steps=["01"])  # doctest: +SKIP
     >>> res.ok  # doctest: +SKIP

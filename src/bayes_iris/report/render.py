@@ -102,6 +102,8 @@ def render_report(
 
     Examples
     --------
+    Skipped in the test run (renders a notebook: about a minute):
+
     >>> import tempfile, pathlib
     >>> out = render_report(tempfile.mkdtemp(), engine="jupyter")  # doctest: +SKIP
     >>> out.suffix  # doctest: +SKIP

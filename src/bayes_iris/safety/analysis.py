@@ -100,6 +100,9 @@ def run(trial: TrialData | pd.DataFrame, *, seed: int, fast: bool = False,
 
     Examples
     --------
+    Skipped in the test run (an MCMC fit: a minute; the plumbing runs under
+    ``mock_sample`` in :func:`bayes_iris.safety.effects.summarise`):
+
     >>> from bayes_iris.data import load_bundled
     >>> res = run(load_bundled(), seed=1, fast=True)  # doctest: +SKIP
     >>> res.ae_table[["term", "p_theta_gt_0", "p_point_mass"]].head()  # doctest: +SKIP
