@@ -37,7 +37,7 @@ STEP = "adverse_events"
 
 
 def _load(args):
-    from bayes_iris.data.io import load_bundled, load_trial
+    from bayes_iris.data import load_bundled, load_trial
 
     return load_bundled() if args.data is None else load_trial(args.data)
 

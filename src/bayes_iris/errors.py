@@ -2,12 +2,15 @@
 
 The CLI maps them to exit codes: :class:`InputError` -> 2 (bad input, nothing written),
 :class:`ConvergenceError` -> 3 (diagnostics failed under ``--strict``). Anything else is a bug -> 1.
+Validation collects its :class:`Problem` s in a :class:`ProblemList` and raises them together.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
+MAX_PROBLEMS = 200  # problems listed by one InputError; more are counted, not shown
 
 
 @dataclass
@@ -65,3 +68,72 @@ class InputError(BayesIrisError):
 
 class ConvergenceError(BayesIrisError):
     """MCMC diagnostics failed (divergences, R-hat, ESS, BFMI) and the caller asked for ``strict``."""
+
+
+class ProblemList:
+    """Collects the :class:`Problem` s of one validation; keeps the first ``limit``, counts the rest.
+
+    Validation reports *every* problem it finds in one :class:`InputError` rather than stopping at
+    the first; the cap keeps a file with a thousand bad cells readable.
+
+    Parameters
+    ----------
+    limit : int
+        Problems kept (default :data:`MAX_PROBLEMS`); further ones are only counted and summarised
+        as one last line.
+
+    Examples
+    --------
+    >>> problems = ProblemList(limit=2)
+    >>> for k in range(3):
+    ...     problems.add(f"bad value {k}", file="labs.csv", row=k + 2, column="alc")
+    >>> len(problems)
+    3
+    >>> try:
+    ...     problems.raise_if_any()
+    ... except InputError as err:
+    ...     print(err)
+    labs.csv, row 2, column 'alc': bad value 0
+    labs.csv, row 3, column 'alc': bad value 1
+    ... and 1 more problems not shown -> fix the ones above and validate again
+    """
+
+    def __init__(self, limit: int = MAX_PROBLEMS) -> None:
+        self.limit = limit
+        self.items: list[Problem] = []
+        self.dropped = 0
+
+    def add(
+        self,
+        message: str,
+        file: str | Path | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        """Record one problem (see :class:`Problem` for the fields)."""
+        self.append(Problem(message, file=file, row=row, column=column, hint=hint))
+
+    def append(self, problem: Problem) -> None:
+        """Record a :class:`Problem` built elsewhere."""
+        if len(self.items) < self.limit:
+            self.items.append(problem)
+        else:
+            self.dropped += 1
+
+    def __len__(self) -> int:
+        return len(self.items) + self.dropped
+
+    def raise_if_any(self) -> None:
+        """Raise one :class:`InputError` with every problem kept (and a count of the rest), if any."""
+        if not self:
+            return
+        items = list(self.items)
+        if self.dropped:
+            items.append(
+                Problem(
+                    f"... and {self.dropped} more problems not shown",
+                    hint="fix the ones above and validate again",
+                )
+            )
+        raise InputError(items)

@@ -231,23 +231,10 @@ def data_hash(data: Path | None) -> str:
 
 
 def bundled_trial_dir() -> Path | None:
-    """The folder of the bundled synthetic trial, if the data layer exposes one."""
-    try:
-        from .data import io as data_io
-    except ImportError:
-        return None
-    for name in ("bundled_path", "bundled_dir", "bundled_trial_dir", "BUNDLED_DIR", "BUNDLED"):
-        obj = getattr(data_io, name, None)
-        if obj is None:
-            continue
-        path = obj() if callable(obj) else obj
-        try:
-            path = Path(path)
-        except TypeError:
-            continue
-        if path.is_dir():
-            return path
-    return None
+    """The folder of the bundled synthetic trial."""
+    from .data import bundled_path
+
+    return bundled_path()
 
 
 def load_trial_meta(data: Path | None) -> tuple[str, str, str]:

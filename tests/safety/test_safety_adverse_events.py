@@ -15,7 +15,7 @@ from bayes_iris.models import adverse_events as AE
 
 
 def test_incidence_counts_each_patient_once_per_term():
-    from bayes_iris.data.synthetic import simulate_trial
+    from bayes_iris.data import simulate_trial
 
     trial = simulate_trial(3).data
     ae = trial.adverse_events
@@ -37,7 +37,7 @@ def test_incidence_counts_each_patient_once_per_term():
 
 
 def test_incidence_rejects_empty_ae_table():
-    from bayes_iris.data.synthetic import simulate_trial
+    from bayes_iris.data import simulate_trial
 
     trial = simulate_trial(3).data
     empty = dataclasses.replace(trial, adverse_events=trial.adverse_events.iloc[:0])

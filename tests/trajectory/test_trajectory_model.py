@@ -9,8 +9,7 @@ import pytest
 from pymc.testing import mock_sample
 
 from bayes_iris import effects
-from bayes_iris.data import simulate_trial
-from bayes_iris.data.synthetic import SyntheticParams
+from bayes_iris.data import SyntheticParams, simulate_trial
 from bayes_iris.errors import InputError
 from bayes_iris.inference import SamplerConfig, fit
 from bayes_iris.models.priors import SKEPTICAL_SD, effect_prior_statement, resolve_priors

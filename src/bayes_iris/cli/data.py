@@ -14,9 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..data.io import load_trial, write_trial
+from ..data import load_trial, simulate_trial, write_trial
 from ..data.summary import trial_overview
-from ..data.synthetic import simulate_trial
 from ..data.trial import TrialData
 from ..errors import InputError, Problem
 from ..seeds import DEFAULT_SEED

@@ -160,7 +160,7 @@ def ae_incidence(trial: TrialData) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from bayes_iris.data.io import load_bundled
+    >>> from bayes_iris.data import load_bundled
     >>> inc = ae_incidence(load_bundled())
     >>> bool((inc.n_cyt107 <= inc.N_cyt107).all())
     True
@@ -478,7 +478,7 @@ def fit_adverse_events(
 
     Examples
     --------
-    >>> from bayes_iris.data.io import load_bundled
+    >>> from bayes_iris.data import load_bundled
     >>> res = fit_adverse_events(load_bundled(), fast=True, seed=1)  # doctest: +SKIP
     >>> res.ae_table[["term", "p_theta_gt_0", "p_point_mass"]].head()  # doctest: +SKIP
     """

@@ -65,7 +65,7 @@ clinical trial. JCI Insight 2018;3(5):e98960.
 
 Examples
 --------
->>> from bayes_iris.data.synthetic import simulate_trial
+>>> from bayes_iris.data import simulate_trial
 >>> tm = TrajectoryModel(simulate_trial(1).data)
 >>> m = tm.build()
 >>> sorted(m.coords)[:4]
@@ -227,7 +227,7 @@ class TrajectoryModel:
 
     Examples
     --------
-    >>> from bayes_iris.data.synthetic import simulate_trial
+    >>> from bayes_iris.data import simulate_trial
     >>> tm = TrajectoryModel(simulate_trial(2).data, markers=("alc", "cd4"), shape="spline")
     >>> tm.name
     'alc_cd4_spline'
@@ -473,7 +473,7 @@ def prior_predictive(model: TrajectoryModel, *, seed: int, draws: int = 500,
 
     Examples
     --------
-    >>> from bayes_iris.data.synthetic import simulate_trial
+    >>> from bayes_iris.data import simulate_trial
     >>> t = prior_predictive(TrajectoryModel(simulate_trial(1).data), seed=1, draws=200)
     >>> bool(t.query("group == 'placebo'")["q50"].between(100, 3000).all())
     True
