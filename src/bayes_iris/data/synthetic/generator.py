@@ -28,13 +28,12 @@ from .params import (
     SyntheticParams,
     cov3,
 )
-from .truth import Truth, ae_truth, calibrated_coefficients, estimands
+from .truth import Truth, build_truth, calibrated_coefficients
 
 __all__ = ["SyntheticTrial", "simulate_trial"]
 
 _INFECTION_SOURCES = ("lung", "abdomen", "urinary", "bloodstream", "skin_soft_tissue", "other")
 _INFECTION_SOURCE_PROBS = (0.45, 0.3, 0.1, 0.05, 0.05, 0.05)
-_CORRELATION_PAIRS = ("alc_cd4", "alc_cd8", "cd4_cd8")
 
 
 @dataclass(frozen=True)
@@ -399,55 +398,6 @@ def _tables(
     return {"patients": patients, "labs": labs, "adverse_events": ae, "outcomes": outcomes}
 
 
-def _truth(
-    p: SyntheticParams,
-    seed: int,
-    coef: pd.DataFrame,
-    ids: np.ndarray,
-    intercept: np.ndarray,
-    slopes: np.ndarray,
-    site_eff: np.ndarray,
-) -> Truth:
-    markers = LAB_MARKERS
-    return Truth(
-        params=p,
-        seed=int(seed),
-        coefficients=coef,
-        estimands=estimands(p),
-        sds={
-            "sd_intercept": dict(p.sd_intercept),
-            "sd_slope": dict(p.sd_slope),
-            "corr_intercept": dict(zip(_CORRELATION_PAIRS, p.corr_intercept, strict=True)),
-            "corr_slope": dict(zip(_CORRELATION_PAIRS, p.corr_slope, strict=True)),
-            "sd_site": p.sd_site,
-            "sd_residual": dict(p.sd_residual),
-            "residual_df": p.residual_df,
-        },
-        ae=ae_truth(p),
-        outcomes={
-            "p_death_90_typical": p.p_death_90,
-            "log_hr_death_cyt107": p.log_hr_death_cyt107,
-            "log_hr_death_sofa": p.log_hr_death_sofa,
-            "log_hr_death_alc_per_sd": p.log_hr_death_alc,
-            "p_secondary_infection_28_placebo": p.p_secondary_infection_28,
-            "log_hr_secondary_infection_cyt107": p.log_hr_secondary_infection_cyt107,
-        },
-        patient_effects=pd.DataFrame(
-            {
-                "patient_id": ids,
-                **{f"intercept_{m}": intercept[:, j] for j, m in enumerate(markers)},
-                **{f"slope_{m}": slopes[:, j] for j, m in enumerate(markers)},
-            }
-        ),
-        site_effects=pd.DataFrame(
-            {
-                "site": [s for s, _ in SITES],
-                **{m: site_eff[:, j] for j, m in enumerate(markers)},
-            }
-        ),
-    )
-
-
 def simulate_trial(
     seed: int,
     params: SyntheticParams | None = None,
@@ -502,5 +452,5 @@ def simulate_trial(
     ids = np.array([f"S{i + 1:03d}" for i in range(n)])
     tables = _tables(ids, _patients(ids, groups, enrolled, cov), lab_rows, ae_rows, out_rows)
     data = normalise_tables(TrialData(meta=_trial_meta(p, seed, name), **tables))
-    truth = _truth(p, seed, coef, ids, enrolled.intercept, slopes, site_eff)
+    truth = build_truth(p, seed, coef, ids, enrolled.intercept, slopes, site_eff)
     return SyntheticTrial(data=data, truth=truth)

@@ -27,9 +27,18 @@ import pandas as pd
 
 from ...errors import InputError
 from ..trial import LAB_MARKERS, ramp_bases
-from .params import GENERATOR_NAME, GENERATOR_VERSION, GROUPS, SyntheticParams
+from .params import GENERATOR_NAME, GENERATOR_VERSION, GROUPS, SITES, SyntheticParams
 
-__all__ = ["Truth", "ae_truth", "calibrated_coefficients", "estimands", "load_truth"]
+__all__ = [
+    "Truth",
+    "ae_truth",
+    "build_truth",
+    "calibrated_coefficients",
+    "estimands",
+    "load_truth",
+]
+
+_CORRELATION_PAIRS = ("alc_cd4", "alc_cd8", "cd4_cd8")  # order of the corr_* parameters
 
 
 @dataclass(frozen=True)
@@ -134,10 +143,12 @@ class Truth:
 
     @property
     def alc_day29_log_ratio(self) -> float:
+        """True CYT107 / placebo log geometric-mean ALC ratio at day 29."""
         return self.log_gm_ratio("alc", 29)
 
     # -- (de)serialisation -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form (tables as lists of records)."""
         return {
             "generator": self.generator,
             "seed": self.seed,
@@ -157,6 +168,7 @@ class Truth:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Truth:
+        """Inverse of :meth:`to_dict`."""
         return cls(
             params=SyntheticParams.model_validate(d["params"]),
             seed=d.get("seed"),
@@ -172,6 +184,7 @@ class Truth:
 
     @classmethod
     def from_json(cls, text: str) -> Truth:
+        """Inverse of :meth:`to_json` (the text of ``truth.json``)."""
         return cls.from_dict(json.loads(text))
 
 
@@ -312,6 +325,72 @@ def ae_truth(p: SyntheticParams) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def build_truth(
+    p: SyntheticParams,
+    seed: int,
+    coef: pd.DataFrame,
+    ids: np.ndarray,
+    intercept: np.ndarray,
+    slopes: np.ndarray,
+    site_eff: np.ndarray,
+) -> Truth:
+    """The :class:`Truth` of one simulated trial: the population values and the realised effects.
+
+    Parameters
+    ----------
+    p : SyntheticParams
+        The generator's parameters.
+    seed : int
+        The run seed.
+    coef : pandas.DataFrame
+        :func:`calibrated_coefficients` of ``p``.
+    ids : numpy.ndarray
+        Patient ids, in the order of the rows of ``intercept`` and ``slopes``.
+    intercept, slopes : numpy.ndarray
+        Realised patient intercepts and slopes, shape (patients, markers).
+    site_eff : numpy.ndarray
+        Realised site effects, shape (sites, markers), sites in the order of ``SITES``.
+    """
+    markers = LAB_MARKERS
+    return Truth(
+        params=p,
+        seed=int(seed),
+        coefficients=coef,
+        estimands=estimands(p),
+        sds={
+            "sd_intercept": dict(p.sd_intercept),
+            "sd_slope": dict(p.sd_slope),
+            "corr_intercept": dict(zip(_CORRELATION_PAIRS, p.corr_intercept, strict=True)),
+            "corr_slope": dict(zip(_CORRELATION_PAIRS, p.corr_slope, strict=True)),
+            "sd_site": p.sd_site,
+            "sd_residual": dict(p.sd_residual),
+            "residual_df": p.residual_df,
+        },
+        ae=ae_truth(p),
+        outcomes={
+            "p_death_90_typical": p.p_death_90,
+            "log_hr_death_cyt107": p.log_hr_death_cyt107,
+            "log_hr_death_sofa": p.log_hr_death_sofa,
+            "log_hr_death_alc_per_sd": p.log_hr_death_alc,
+            "p_secondary_infection_28_placebo": p.p_secondary_infection_28,
+            "log_hr_secondary_infection_cyt107": p.log_hr_secondary_infection_cyt107,
+        },
+        patient_effects=pd.DataFrame(
+            {
+                "patient_id": ids,
+                **{f"intercept_{m}": intercept[:, j] for j, m in enumerate(markers)},
+                **{f"slope_{m}": slopes[:, j] for j, m in enumerate(markers)},
+            }
+        ),
+        site_effects=pd.DataFrame(
+            {
+                "site": [s for s, _ in SITES],
+                **{m: site_eff[:, j] for j, m in enumerate(markers)},
+            }
+        ),
+    )
 
 
 def load_truth(path: str | Path) -> Truth | None:
