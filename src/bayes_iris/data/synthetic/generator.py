@@ -3,7 +3,8 @@
 :func:`simulate_trial` implements the model written out in :mod:`bayes_iris.data.synthetic`. Each
 step draws from its own named random stream of the run seed (:func:`bayes_iris.seeds.rng`:
 ``synthetic.sites``, ``.screening``, ``.randomisation``, ``.covariates``, ``.slopes``, ``.outcomes``,
-``.labs``, ``.adverse_events``), so a change to one table's draws leaves the others' unchanged.
+``.labs``, ``.adverse_events``), so drawing more or fewer numbers in one step shifts no other
+step's draws.
 """
 
 from __future__ import annotations
