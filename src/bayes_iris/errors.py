@@ -2,7 +2,8 @@
 
 The CLI and the step scripts map them to :class:`ExitCode`: :class:`InputError` -> 2 (bad input,
 nothing written), :class:`ConvergenceError` -> 3 (diagnostics failed under ``--strict``). Anything
-else is a bug -> 1.
+else is a bug -> 1. Validation collects its :class:`Problem` s in a :class:`ProblemList` and
+raises them together.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
+
+MAX_PROBLEMS = 200  # problems listed by one InputError; more are counted, not shown
 
 
 @dataclass
@@ -104,3 +107,72 @@ def input_error_lines(err: InputError) -> list[str]:
     ['Invalid input — nothing was written.', "  • column 'seed': bad seed"]
     """
     return ["Invalid input — nothing was written.", *(f"  • {p}" for p in err.problems)]
+
+
+class ProblemList:
+    """Collects the :class:`Problem` s of one validation; keeps the first ``limit``, counts the rest.
+
+    Validation reports *every* problem it finds in one :class:`InputError` rather than stopping at
+    the first; the cap keeps a file with a thousand bad cells readable.
+
+    Parameters
+    ----------
+    limit : int
+        Problems kept (default :data:`MAX_PROBLEMS`); further ones are only counted and summarised
+        as one last line.
+
+    Examples
+    --------
+    >>> problems = ProblemList(limit=2)
+    >>> for k in range(3):
+    ...     problems.add(f"bad value {k}", file="labs.csv", row=k + 2, column="alc")
+    >>> len(problems)
+    3
+    >>> try:
+    ...     problems.raise_if_any()
+    ... except InputError as err:
+    ...     print(err)
+    labs.csv, row 2, column 'alc': bad value 0
+    labs.csv, row 3, column 'alc': bad value 1
+    ... and 1 more problems not shown -> fix the ones above and validate again
+    """
+
+    def __init__(self, limit: int = MAX_PROBLEMS) -> None:
+        self.limit = limit
+        self.items: list[Problem] = []
+        self.dropped = 0
+
+    def add(
+        self,
+        message: str,
+        file: str | Path | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        """Record one problem (see :class:`Problem` for the fields)."""
+        self.append(Problem(message, file=file, row=row, column=column, hint=hint))
+
+    def append(self, problem: Problem) -> None:
+        """Record a :class:`Problem` built elsewhere."""
+        if len(self.items) < self.limit:
+            self.items.append(problem)
+        else:
+            self.dropped += 1
+
+    def __len__(self) -> int:
+        return len(self.items) + self.dropped
+
+    def raise_if_any(self) -> None:
+        """Raise one :class:`InputError` with every problem kept (and a count of the rest), if any."""
+        if not self:
+            return
+        items = list(self.items)
+        if self.dropped:
+            items.append(
+                Problem(
+                    f"... and {self.dropped} more problems not shown",
+                    hint="fix the ones above and validate again",
+                )
+            )
+        raise InputError(items)

@@ -1,4 +1,5 @@
-"""Fixtures of the data area: editable copies of the bundled SYNTHETIC trial."""
+"""Fixtures and helpers of the data area: editable copies of the bundled SYNTHETIC trial, cell
+editing, and finding a problem by its location."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ import io
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from bayes_iris.data import bundled_path
+from bayes_iris.data import bundled_path, load_trial
+from bayes_iris.errors import InputError, Problem
+
+# what a corruption case expects: (file name, row, column, part of the message); None = any
+Expected = tuple[str | None, int | None, str | None, str]
 
 
 def copy_bundled(dest: Path) -> Path:
@@ -44,3 +50,36 @@ def set_cell(path: Path, line: int, column: str, value: str) -> None:
 def get_cell(path: Path, line: int, column: str) -> str:
     rows = read_rows(path)
     return rows[line - 1][rows[0].index(column)]
+
+
+def problems_of(folder: Path, **kwargs) -> list[Problem]:
+    """The problems :func:`load_trial` raises for ``folder`` (fails if it loads)."""
+    with pytest.raises(InputError) as info:
+        load_trial(folder, **kwargs)
+    return info.value.problems
+
+
+def find_problem(
+    problems: list[Problem], file: str | None, row: int | None, column: str | None, text: str
+) -> Problem:
+    """The first problem at (file, row, column) whose message contains ``text``; it must have a
+    hint. Fails, listing them all, if there is none."""
+    for p in problems:
+        if (
+            (file is None or (p.file is not None and Path(str(p.file)).name == file))
+            and (row is None or p.row == row)
+            and (column is None or p.column == column)
+            and text in p.message
+        ):
+            assert p.hint, f"problem without a hint: {p}"
+            return p
+    raise AssertionError(
+        f"no problem ({file}, {row}, {column}, {text!r}) among:\n" + "\n".join(map(str, problems))
+    )
+
+
+def dead_patient(folder: Path) -> tuple[str, int]:
+    """A patient of ``folder`` who died before day 80, and the day."""
+    out = pd.read_csv(folder / "outcomes.csv", dtype={"patient_id": str})
+    row = out[out["death_day"].notna() & (out["death_day"] < 80)].iloc[0]
+    return str(row["patient_id"]), int(row["death_day"])

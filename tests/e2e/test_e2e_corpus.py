@@ -159,7 +159,7 @@ def _binary_garbage(d: Path) -> list[str]:
 
 def _huge_file(d: Path) -> list[str]:
     # A sparse file larger than the data layer's limit (100 MiB): no disk used, no time spent.
-    from bayes_iris.data.io import MAX_FILE_BYTES
+    from bayes_iris.data.load import MAX_FILE_BYTES
 
     with open(d / "labs.csv", "r+b") as fh:
         fh.truncate(MAX_FILE_BYTES + 1)

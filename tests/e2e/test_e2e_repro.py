@@ -102,7 +102,7 @@ def test_design_monte_carlo_follows_the_seed():
 
 def test_simulated_trial_follows_the_seed():
     from bayes_iris.data import simulate_trial
-    from bayes_iris.data.io import _csv_text
+    from bayes_iris.data.write import csv_text as _csv_text
 
     a, b, c = (simulate_trial(s).data for s in (5, 5, 6))
     assert _csv_text(a.labs) == _csv_text(b.labs)

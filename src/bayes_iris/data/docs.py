@@ -44,6 +44,7 @@ def markdown_table(df: pd.DataFrame) -> str:
 
 
 def columns_markdown(table: str) -> str:
+    """The column reference of ``table`` for ``docs/trial-data.md``."""
     t = columns_table()
     t = t[t["table"] == table].drop(columns="table")
     t["column"] = "`" + t["column"] + "`"
@@ -51,6 +52,7 @@ def columns_markdown(table: str) -> str:
 
 
 def parameters_markdown() -> str:
+    """The generator's parameter table for ``docs/synthetic-trial.md``."""
     t = parameter_table()
     t["name"] = "`" + t["name"] + "`"
     return markdown_table(t)

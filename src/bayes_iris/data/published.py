@@ -70,6 +70,7 @@ class ArmSizes:
 
     @property
     def total(self) -> int:
+        """Patients randomised in both arms."""
         return self.cyt107 + self.placebo
 
 

@@ -1,8 +1,9 @@
 """The trial-folder schema: every column of every table, as data, and the pandera schemas built from it.
 
-The column specifications (:data:`TABLES`) are the single source of truth: the loader
-(:mod:`bayes_iris.data.io`) parses with them, the pandera schemas (:func:`pandera_schema`) check values
-with them, and ``docs/trial-data.md`` documents them (:func:`columns_table`).
+The column specifications (:data:`TABLES`) are the single source of truth: the parser
+(:mod:`bayes_iris.data.validate`) reads text with them, the pandera schemas (:func:`pandera_schema`,
+one builder for the validator's and the users') check values with them, :func:`normalise_tables` casts
+frames to their dtypes, and ``docs/trial-data.md`` documents them (:func:`columns_table`).
 
 Policy on columns: every *required* column must be present; *optional* columns may be absent (they
 are then added, empty); any other column is rejected (typos such as ``alc_count`` are the common case)
@@ -23,10 +24,25 @@ from dataclasses import dataclass
 import pandas as pd
 import pandera.pandas as pa
 
-from .trial import LAB_MARKERS
+from .trial import LAB_MARKERS, TrialData
+
+__all__ = [
+    "DOCS",
+    "EXTRA_PREFIX",
+    "TABLES",
+    "TABLE_ORDER",
+    "ColumnSpec",
+    "TableSpec",
+    "cast_table",
+    "column_checks",
+    "columns_table",
+    "normalise_tables",
+    "pandera_schema",
+]
 
 EXTRA_PREFIX = "x_"
 KINDS = ("str", "int", "float", "bool")
+DOCS = "docs/trial-data.md"  # where users read the schema; named in every hint about columns
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,8 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class TableSpec:
+    """One table: its columns in file order and the key that must be unique (if any)."""
+
     name: str
     description: str
     columns: tuple[ColumnSpec, ...]
@@ -65,13 +83,16 @@ class TableSpec:
 
     @property
     def column_names(self) -> list[str]:
+        """Every column's name, in order."""
         return [c.name for c in self.columns]
 
     @property
     def required(self) -> list[str]:
+        """The names of the columns a file must have."""
         return [c.name for c in self.columns if c.required]
 
     def column(self, name: str) -> ColumnSpec:
+        """The spec of column ``name`` (``KeyError`` if the table has none)."""
         for c in self.columns:
             if c.name == name:
                 return c
@@ -262,11 +283,44 @@ OUTCOMES = TableSpec(
 )
 
 TABLES: dict[str, TableSpec] = {t.name: t for t in (PATIENTS, LABS, ADVERSE_EVENTS, OUTCOMES)}
+TABLE_ORDER: tuple[str, ...] = tuple(TABLES)  # the order tables are read, checked and written
 assert {f"{m}" for m in LAB_MARKERS} <= set(LABS.column_names)
 
 
-def pandera_schema(table: str) -> pa.DataFrameSchema:
-    """The pandera schema of ``table`` (value checks after parsing; dtypes as loaded).
+def column_checks(c: ColumnSpec) -> list[pa.Check]:
+    """The value checks of one column, each with the message a user reads when it fails.
+
+    Examples
+    --------
+    >>> [ch.error for ch in column_checks(TABLES["adverse_events"].column("grade"))]
+    ['must be ≥ 1', 'must be ≤ 5']
+    """
+    checks = []
+    if c.ge is not None:
+        checks.append(pa.Check.ge(c.ge, error=f"must be ≥ {c.ge:g}"))
+    if c.le is not None:
+        checks.append(pa.Check.le(c.le, error=f"must be ≤ {c.le:g}"))
+    if c.gt is not None:
+        checks.append(pa.Check.gt(c.gt, error=f"must be > {c.gt:g}"))
+    if c.isin is not None:
+        checks.append(pa.Check.isin(list(c.isin), error=f"must be one of {', '.join(c.isin)}"))
+    if c.kind == "str":
+        checks.append(pa.Check(lambda s: s.str.len() > 0, error="must not be empty"))
+    return checks
+
+
+def pandera_schema(table: str, *, typed: bool = True) -> pa.DataFrameSchema:
+    """The pandera schema of ``table``.
+
+    Parameters
+    ----------
+    table : str
+        One of :data:`TABLES`.
+    typed : bool
+        True (default): the schema of a *loaded* table — dtypes as loaded, missing values only where
+        the column allows them, every duplicate key reported. False: the validator's value checks on
+        freshly parsed columns — dtypes and missingness were already checked by the parser, and a
+        duplicate key is reported on each repeat after the first.
 
     Examples
     --------
@@ -275,28 +329,20 @@ def pandera_schema(table: str) -> pa.DataFrameSchema:
     ['alc', 'alc_bdl', 'cd4']
     """
     spec = TABLES[table]
-    cols = {}
-    for c in spec.columns:
-        checks = []
-        if c.ge is not None:
-            checks.append(pa.Check.ge(c.ge))
-        if c.le is not None:
-            checks.append(pa.Check.le(c.le))
-        if c.gt is not None:
-            checks.append(pa.Check.gt(c.gt))
-        if c.isin is not None:
-            checks.append(pa.Check.isin(list(c.isin)))
-        if c.kind == "str":
-            checks.append(
-                pa.Check(lambda s: s.str.len() > 0, element_wise=False, error="empty text")
-            )
-        cols[c.name] = pa.Column(
-            c.dtype, checks=checks, nullable=c.nullable, required=True, coerce=False
+    cols = {
+        c.name: pa.Column(
+            c.dtype if typed else None,
+            checks=column_checks(c),
+            nullable=c.nullable if typed else True,
+            required=True,
+            coerce=False,
         )
+        for c in spec.columns
+    }
     return pa.DataFrameSchema(
         cols,
         unique=list(spec.unique) if spec.unique else None,
-        report_duplicates="all",
+        report_duplicates="all" if typed else "exclude_first",
         strict=False,
         name=table,
     )
@@ -332,3 +378,39 @@ def columns_table() -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def cast_table(df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """A copy of ``df`` with every spec column cast to its loaded dtype and a fresh 0-based index.
+
+    Examples
+    --------
+    >>> cast_table(pd.DataFrame({"grade": [1.0, 2.0]}), TABLES["adverse_events"])["grade"].dtype
+    dtype('int64')
+    """
+    out = df.copy()
+    for c in spec.columns:
+        if c.name in out.columns and str(out[c.name].dtype) != c.dtype:
+            out[c.name] = out[c.name].astype(c.dtype)
+    return out.reset_index(drop=True)
+
+
+def normalise_tables(trial: TrialData) -> TrialData:
+    """``trial`` with its tables in schema column order (extra columns last) and dtypes (no checks).
+
+    Examples
+    --------
+    >>> from bayes_iris.data import load_bundled
+    >>> t = load_bundled()
+    >>> normalise_tables(t).labs.columns.tolist() == t.labs.columns.tolist()
+    True
+    """
+    tables = {}
+    for t in TABLE_ORDER:
+        spec = TABLES[t]
+        df = getattr(trial, t).copy()
+        cols = [c.name for c in spec.columns if c.name in df.columns]
+        extra = [c for c in df.columns if c not in cols]
+        df = df[cols + extra]
+        tables[t] = cast_table(df, spec)
+    return TrialData(meta=trial.meta, source=trial.source, **tables)
