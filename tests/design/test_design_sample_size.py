@@ -73,7 +73,8 @@ def test_mortality_sample_size_with_pooled_rr_design_prior(tables):
     res = sample_size("mortality", tables=tables, n_grid=[100, 300, 600, 1000], n_sim=3000,
                       seed=1, target=0.6)
     # two-arm curves also carry expected power (success given a relevant effect) and its MCSE
-    assert list(res.curve.columns) == [*CURVE_COLUMNS, "expected_power", "expected_power_mcse"]
+    assert list(res.curve.columns) == [*CURVE_COLUMNS, "expected_power", "expected_power_mcse",
+                                       "p_relevant"]
     assert "sepsis_mortality" in res.design_prior_source
     a = res.curve["assurance"].to_numpy()
     assert a[-1] > a[0]
@@ -108,7 +109,7 @@ def test_allocation_and_engines_agree():
 
 
 @pytest.mark.parametrize("kwargs", [dict(endpoint="death"), dict(target=1.5),
-                                    dict(allocation=0), dict(n_grid=[1])])
+                                    dict(allocation=0), dict(endpoint="mortality", n_grid=[1])])
 def test_sample_size_bad_input(kwargs):
     with pytest.raises(InputError):
         sample_size(**{"endpoint": "safety", **kwargs})

@@ -9,14 +9,15 @@ object; operating characteristics are a function of the true parameters; probabi
 (assurance) is the OC integrated over a design prior kept separate from the analysis prior.
 """
 
+from .arm_priors import OneArmDesignPrior, TwoArmDesignPrior, interim_design_prior
 from .assurance import (
     AssuranceResult,
     assurance,
     assurance_exact,
     assurance_single_arm,
     ohagan_assurance,
-    probability_of_success,
 )
+from .decisions import OneArmRule, ThreeZoneRule, two_sided
 from .design_priors import (
     BinaryDesignPrior,
     NormalDesignPrior,
@@ -39,6 +40,8 @@ from .distributions import (
 )
 from .engine import simulate_binary, simulate_binary_jax, simulate_binary_numpy
 from .oc import BinaryDesign, NormalDesign, oc_binary, oc_normal
+from .one_arm import OneArmBinaryDesign, OneArmNormalDesign
+from .pos import pos, pos_interim, probability_of_success
 from .predictive import (
     futility_boundary_2arm,
     predictive_power,
@@ -50,10 +53,13 @@ from .predictive import (
     simulate_interim_design,
     stopping_boundaries,
 )
+from .presets import PURPOSE, preset_design
 from .rules import BayesRule, Criterion, OneSampleRule, ZTestRule, prob_difference
 from .sample_size import (
     ENDPOINTS,
+    N_CAP,
     SampleSizeResult,
+    crossings,
     default_analysis_priors,
     default_design_prior,
     default_rule,
@@ -62,6 +68,8 @@ from .sample_size import (
 
 __all__ = [
     "ENDPOINTS",
+    "N_CAP",
+    "PURPOSE",
     "AssuranceResult",
     "BayesRule",
     "BetaMix",
@@ -71,9 +79,15 @@ __all__ = [
     "NormMix",
     "NormalDesign",
     "NormalDesignPrior",
+    "OneArmBinaryDesign",
+    "OneArmDesignPrior",
+    "OneArmNormalDesign",
+    "OneArmRule",
     "OneSampleRule",
     "SampleSizeResult",
     "SingleArmDesignPrior",
+    "ThreeZoneRule",
+    "TwoArmDesignPrior",
     "ZTestRule",
     "alc_design_prior",
     "assurance",
@@ -82,19 +96,24 @@ __all__ = [
     "beta_from_quantiles",
     "bridged_design_prior",
     "clinical_design_prior",
+    "crossings",
     "default_analysis_priors",
     "default_design_prior",
     "default_rule",
     "futility_boundary_2arm",
+    "interim_design_prior",
     "normal_difference",
     "normal_from_quantiles",
     "oc_binary",
     "oc_normal",
     "ohagan_assurance",
+    "pos",
+    "pos_interim",
     "predictive_power",
     "predictive_probability",
     "predictive_probability_2arm",
     "predictive_probability_normal",
+    "preset_design",
     "prob_difference",
     "probability_of_success",
     "published_log_rr",
@@ -110,4 +129,5 @@ __all__ = [
     "simulate_binary_numpy",
     "simulate_interim_design",
     "stopping_boundaries",
+    "two_sided",
 ]
