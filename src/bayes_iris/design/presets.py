@@ -59,6 +59,10 @@ SAFETY = "safety monitoring (single arm)"
 PURPOSE = {"mortality": PHASE3, "infection": PHASE3, "rise50": MECHANISTIC, "alc": MECHANISTIC,
            "safety": SAFETY}
 
+#: The design family of each preset (what ``preset_design`` builds).
+PRESET_KIND = {"mortality": "two_arm_binary", "infection": "two_arm_binary",
+               "rise50": "two_arm_binary", "alc": "two_arm_normal", "safety": "one_arm_binary"}
+
 #: Clinically relevant effects that ``expected_power`` conditions on (ASSUMPTIONS): RR 0.8 for
 #: the clinical endpoints (the MCID of the summary reanalysis), a 1.5-fold day-29 ALC ratio.
 MCID_RR = 0.8
