@@ -1,12 +1,27 @@
-"""Phase III design: mixtures, decision rules, OC, assurance, predictive probability, sample size.
+"""Phase III design: rules → OC → probability of success → sample size, group-sequential designs,
+MAP-prior mixtures.
 
-The planning calls users make::
+Generic API (RBesT-shaped: ``decision2S``/``oc2S``/``pos2S``), independent of IRIS names::
 
-    from bayes_iris.design import sample_size, assurance, BayesRule, Criterion, BetaMix
+    from bayes_iris.design import (BayesRule, Criterion, OneArmRule, ThreeZoneRule, two_sided,
+                                   BinaryDesign, NormalDesign, OneArmBinaryDesign,
+                                   OneArmNormalDesign, TwoArmDesignPrior, OneArmDesignPrior,
+                                   pos, pos_interim, sample_size)
 
-Design API shaped rule → OC → PoS (as RBesT's decision2S / oc2S / pos2S): a decision rule is an
-object; operating characteristics are a function of the true parameters; probability of success
-(assurance) is the OC integrated over a design prior kept separate from the analysis prior.
+* rules: any number of criteria joined by "and"/"or" (``combine``), one- or two-sided
+  (:func:`two_sided`), three zones (:class:`ThreeZoneRule`);
+* designs: ``.oc(θ...)`` exact (binary) or analytic (normal, a known SD per arm), ``.zones``;
+* :func:`pos` — probability of success over a design prior kept apart from the analysis prior,
+  dispatched on the design prior's class (per-arm priors, log-RR priors, δ priors), with power
+  at the centre, P(benefit) and expected power; :func:`pos_interim` from interim posteriors;
+* :func:`sample_size` — exact search with first and sustained crossings; IRIS endpoints
+  ("mortality", "alc", ...) are presets (:mod:`.presets`) labelled with their purpose;
+* :mod:`.sequential`, :mod:`.sequential_binary` — Bayesian group-sequential designs;
+* :mod:`.mixture_fit`, :mod:`.map`, :mod:`.gamma_mix` — MAP-prior mixtures, robustification,
+  ESS, prior-data conflict (the PyMC meta-analysis is :mod:`bayes_iris.map_prior`).
+
+Monte Carlo (NumPy / JAX, :mod:`.engine`; :func:`assurance`) remains for cross-checks and for
+models without closed forms, always with its Monte Carlo standard error.
 """
 
 from .arm_priors import OneArmDesignPrior, TwoArmDesignPrior, interim_design_prior

@@ -40,6 +40,7 @@ priors with the R Bayesian evidence synthesis tools. Journal of Statistical Soft
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -192,11 +193,23 @@ def conflict_pvalue(prior: Mixture, data: tuple, *, kind: Literal["box", "tail"]
         if kind == "tail":
             f = float(pred.cdf(mean))
             return float(min(1.0, 2 * min(f, 1 - f)))
-        lo = float(np.min(pred.m - 14 * pred.s))
-        hi = float(np.max(pred.m + 14 * pred.s))
-        grid = np.linspace(min(lo, mean), max(hi, mean), 200_001)
-        dens = pred.pdf(grid)
+        # the set {y: m(y) <= m(y_obs)}: bracket the crossings of the density on a grid, refine
+        # them by Brent's method, and add up the mixture cdf over the intervals
+        from scipy import optimize
+
         d_obs = float(pred.pdf(mean))
-        mass = np.where(dens <= d_obs, dens, 0.0)
-        return float(min(1.0, np.trapezoid(mass, grid)))
+        lo = min(float(np.min(pred.m - 40 * pred.s)), mean - 1.0)
+        hi = max(float(np.max(pred.m + 40 * pred.s)), mean + 1.0)
+        grid = np.linspace(lo, hi, 40_001)
+        g = pred.pdf(grid) - d_obs
+        idx = np.nonzero(np.sign(g[:-1]) * np.sign(g[1:]) < 0)[0]
+        roots = [optimize.brentq(lambda v: float(pred.pdf(v)) - d_obs, grid[i], grid[i + 1],
+                                 xtol=1e-14) for i in idx]
+        edges = np.array([-np.inf, *roots, np.inf])
+        mass = 0.0
+        for a, b in itertools.pairwise(edges):
+            mid = (max(a, lo) + min(b, hi)) / 2
+            if float(pred.pdf(mid)) <= d_obs:
+                mass += float(pred.cdf(b)) - float(pred.cdf(a))
+        return float(min(1.0, mass))
     raise InputError(f"no conflict check for {type(prior).__name__}", column="prior")
