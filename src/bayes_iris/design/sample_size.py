@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..seeds import DEFAULT_SEED
+from ..seeds import DEFAULT_SEED, seed_sequence
 from .assurance import assurance
 from .design_priors import BinaryDesignPrior, DesignPrior, NormalDesignPrior
 from .engine import simulate_binary
@@ -314,6 +314,8 @@ def sample_size(design="mortality", design_prior: DesignPrior | None = None, *,
                          hint="'exact', 'rao-blackwell', 'jax' or 'numpy'")
     if not (np.isfinite(near) and 0 <= near < 1):
         raise InputError(f"near must be in [0, 1), got {near}", column="near")
+    n_sim = _check_n(n_sim, "n_sim")  # validated whatever the engine
+    seed_sequence(seed, "design.sample_size")  # a bad seed is refused whatever the engine
     endpoint_name = design if isinstance(design, str) else None
     if endpoint_name is not None:
         check_endpoint(endpoint_name)
