@@ -121,9 +121,9 @@ def design_command(
         why = res.note or f"{metric} does not reach {target:g}"
         out.print(f"[bold red]No recommended n:[/bold red] {why}", highlight=False)
     else:
+        alloc = "" if endpoint == "safety" else f"; allocation {allocation:g}:1"
         out.print(f"[bold]Recommended total n = {res.recommended_n}[/bold] "
-                  f"({metric} >= {target:g}; allocation {allocation:g}:1). "
-                  f"{res.recommendation}", highlight=False)
+                  f"({metric} >= {target:g}{alloc}). {res.recommendation}", highlight=False)
     if out_csv is not None:
         tab = res.curve.assign(endpoint=endpoint, design_prior=res.design_prior,
                                design_prior_source=res.design_prior_source,

@@ -54,6 +54,9 @@ from .distributions import (
     normal_from_quantiles,
 )
 from .engine import simulate_binary, simulate_binary_jax, simulate_binary_numpy
+from .gamma_mix import GammaMix
+from .map import conflict_pvalue, map_mixture, robust
+from .mixture_fit import automixfit, fit_mixture
 from .oc import BinaryDesign, NormalDesign, oc_binary, oc_normal
 from .one_arm import OneArmBinaryDesign, OneArmNormalDesign
 from .pos import pos, pos_interim, probability_of_success
@@ -80,6 +83,8 @@ from .sample_size import (
     default_rule,
     sample_size,
 )
+from .sequential import GroupSequentialNormal, calibrate
+from .sequential_binary import GroupSequentialBinary, calibrate_binary
 
 __all__ = [
     "ENDPOINTS",
@@ -91,6 +96,9 @@ __all__ = [
     "BinaryDesign",
     "BinaryDesignPrior",
     "Criterion",
+    "GammaMix",
+    "GroupSequentialBinary",
+    "GroupSequentialNormal",
     "NormMix",
     "NormalDesign",
     "NormalDesignPrior",
@@ -108,15 +116,21 @@ __all__ = [
     "assurance",
     "assurance_exact",
     "assurance_single_arm",
+    "automixfit",
     "beta_from_quantiles",
     "bridged_design_prior",
+    "calibrate",
+    "calibrate_binary",
     "clinical_design_prior",
+    "conflict_pvalue",
     "crossings",
     "default_analysis_priors",
     "default_design_prior",
     "default_rule",
+    "fit_mixture",
     "futility_boundary_2arm",
     "interim_design_prior",
+    "map_mixture",
     "normal_difference",
     "normal_from_quantiles",
     "oc_binary",
@@ -135,6 +149,7 @@ __all__ = [
     "read_alc_inputs",
     "read_reanalysis",
     "rise50_design_prior",
+    "robust",
     "safety_boundaries",
     "safety_design_prior",
     "sample_size",
