@@ -130,3 +130,22 @@ def test_ankylosing_spondylitis_map_matches_rbest():
     # prior-data conflict: the vignette's trial (1/6 responders on placebo) is no conflict
     assert res.conflict((1, 6)) > 0.1
     assert res.conflict((5, 6)) < 0.05
+
+
+def test_poisson_map_plumbing_gives_a_gamma_mixture(monkeypatch):
+    """The Poisson family end to end (mocked sampler): gamma mixture, ESS in exposure units."""
+    from bayes_iris.design import GammaMix
+
+    monkeypatch.setattr(pm, "sample", mock_sample)
+    data = HistoricalData("toy_rates", "poisson", pd.DataFrame(
+        {"study": ["a", "b", "c"], "y": [12, 30, 7], "exposure": [10.0, 20.0, 8.0],
+         "source": "toy data for a plumbing test", "time_point": "1 year", "derived": False,
+         "note": ""}), "toy", "events per unit exposure")
+    cfg = SamplerConfig(seed=2, sampler="pymc", draws=400, tune=10, progressbar=False,
+                        log_likelihood=False)
+    res = fit_map(MAPModel(data, tau_prior=TauPrior(scale=0.5), mean_prior=(0.0, 1.0)), cfg,
+                  n_predictive=4000)
+    assert isinstance(res.mixture, GammaMix) and np.all(res.predictive > 0)
+    obs = data.observed()
+    assert obs["estimate"].tolist() == pytest.approx([1.2, 1.5, 0.875])
+    assert 0 <= res.conflict((10, 8.0)) <= 1
