@@ -10,7 +10,6 @@ from scipy import stats
 from bayes_iris import reanalysis as S
 from bayes_iris import seeds
 from bayes_iris.errors import InputError
-from bayes_iris.reanalysis import model as engine
 
 
 def _mortality():
