@@ -40,7 +40,14 @@ STEP = "phase3_design"
 
 @dataclass(frozen=True)
 class Phase3Inputs:
-    """What the plan reads from upstream steps and the trial (``None`` where absent)."""
+    """What the plan reads from upstream steps and the trial (``None`` where absent: the
+    published facts are used instead, labelled "FALLBACK").
+
+    Examples
+    --------
+    >>> Phase3Inputs().mortality is None, Phase3Inputs().provenance
+    (True, 'synthetic')
+    """
 
     mortality: LogRRPosterior | None = None
     infection: LogRRPosterior | None = None
@@ -87,7 +94,9 @@ def run(inputs: Phase3Inputs | None = None, assumptions: Phase3Assumptions | Non
 
     Examples
     --------
-    >>> res = run(fast=True)          # doctest: +SKIP  (about a minute)
+    The whole plan takes 15-30 seconds (tested in tests/phase3), so it is skipped here:
+
+    >>> res = run(fast=True)  # doctest: +SKIP
     >>> res.tables()["design_recommendations"]["endpoint"].tolist()  # doctest: +SKIP
     ['mortality', 'infection', 'alc', 'rise50', 'safety']
     """

@@ -22,8 +22,8 @@ __all__ = ["DESIGN_TABLES", "assumption_items", "design_paragraphs", "endpoint_p
 
 #: The tables the prose reads.
 DESIGN_TABLES = ("design_recommendations", "design_gsd_boundaries", "design_gsd_oc",
-                 "design_oc", "design_priors", "design_assumptions", "map_summary",
-                 "map_conflict")
+                 "design_oc", "design_boundaries", "design_priors", "design_assumptions",
+                 "map_summary", "map_conflict")
 
 Tables = Mapping[str, pd.DataFrame | None]
 
