@@ -151,3 +151,19 @@ def test_zero_count_study_and_bad_method():
         application("septic_shock_mortality", method="mcmc")   # MCMC needs a sampler config
     with pytest.raises(InputError, match="sigma"):
         fit_map_quadrature(MAPModel(cyt107_alc_codata()))
+
+
+@pytest.mark.slow
+def test_quadrature_agrees_with_mcmc_for_both_applications():
+    """Analytic (quadrature) against Monte Carlo (nutpie, the MCMC route): the MAP's mean and SD
+    within 4 batch-means MCSEs (plus 0.002 for the two mixture approximations), and the ESS."""
+    from bayes_iris.inference import SamplerConfig
+
+    for name in ("septic_shock_mortality", "cyt107_alc"):
+        q = application(name).summary.iloc[0]
+        cfg = SamplerConfig.for_run(11, stream="map_prior.sampler", progressbar=False,
+                                    log_likelihood=False, target_accept=0.99)
+        m = application(name, cfg).summary.iloc[0]
+        assert abs(q["map_mean"] - m["map_mean"]) < 4 * m["map_mean_mcse"] + 0.002, name
+        assert abs(q["map_sd"] - m["map_sd"]) < 4 * m["map_sd_mcse"] + 0.002, name
+        assert q["ess_elir"] == pytest.approx(m["ess_elir"], rel=0.15), name
