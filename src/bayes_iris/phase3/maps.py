@@ -195,7 +195,8 @@ def conflict_table(fits: dict[str, MAPResult], evidence: TrialEvidence) -> pd.Da
         post = alc.robust_prior.posterior(*data)
         p = alc.conflict(data)
         rows.append({"map": "cyt107_alc", "compared_with": "the trial's day-29 ALC ratio "
-                     "(trajectory posterior)",
+                     "(trajectory posterior; IRIS-7 is itself one of the co-data studies, so "
+                     "for the real IRIS-7 data this check is not independent)",
                      "data": f"ratio {np.exp(data[0]):.2f} (log {data[0]:.3f}, SD {data[1]:.3f})",
                      "observed": data[0], "p_conflict_map": p,
                      "p_conflict_robust": alc.conflict(data, robust_prior=True),
