@@ -4,8 +4,10 @@ module over ~500 lines. The layer order (lowest first) is the one ARCHITECTURE.m
 0. foundation — ``errors``, ``seeds``, ``atomic``, ``fingerprints``, ``paths``, ``priors``,
    ``result``, ``_version``, ``_lazy``
 1. ``data``          2. ``design``        3. ``inference``       4. ``plots``
-5. the analyses — ``trajectory``, ``safety``, ``reanalysis`` (side by side: never each other)
-6. ``results``       7. ``pipeline``      8. ``report``          9. ``cli``
+5. the analyses — ``trajectory``, ``safety``, ``reanalysis``, ``map_prior`` (side by side:
+   never each other)
+6. ``phase3`` (the phase III plan: design + MAP priors)
+7. ``results``       8. ``pipeline``      9. ``report``          10. ``cli``
 
 Every import counts, also those inside functions (a lazy import is still a dependency). The package
 facade ``bayes_iris/__init__.py`` exports names lazily (strings) and imports only ``_lazy`` and
@@ -26,6 +28,7 @@ LAYERS = [
     {"inference"},
     {"plots"},
     {"trajectory", "safety", "reanalysis", "map_prior"},
+    {"phase3"},
     {"results"},
     {"pipeline"},
     {"report"},

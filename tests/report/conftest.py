@@ -186,25 +186,59 @@ def _tables(site: str) -> dict[str, tuple[pd.DataFrame, str | None]]:
             "published",
         ),
         "design_sample_size": (
-            pd.DataFrame(
-                {
-                    "endpoint": ["mortality"],
-                    "design_prior": ["neutral"],
-                    "n_per_arm": [180],
-                    "assurance": [0.61],
-                }
-            ),
+            _contract("design_sample_size", {
+                "endpoint": ["mortality", "mortality"], "design_prior": ["neutral", "neutral"],
+                "design_prior_key": "mcid", "metric": "power_mcid", "n_total": [180, 360],
+                "value": [0.41, 0.61]}),
             None,
         ),
         "design_recommendations": (
-            pd.DataFrame({"endpoint": ["mortality"], "n_total": [360]}),
+            _contract("design_recommendations", {
+                "endpoint": ["mortality", "infection", "alc", "rise50", "safety"],
+                "endpoint_label": ["28-day mortality", "infection", "ALC", "rise", "safety"],
+                "role": ["primary (phase III)", "secondary", "mechanistic", "mechanistic",
+                         "safety"],
+                "n_total": [360, 360, 40, 30, 60], "n_per_arm_at_looks": "60/120/180",
+                "n_for_target": [340, 500, 40, 30, 60], "sizing_metric": "FIXTURE metric",
+                "target": 0.8, "value_at_n": 0.8, "assurance_at_n": 0.4,
+                "expected_power_at_n": 0.9, "p_benefit": 0.5, "type_I_error": 0.025,
+                "expected_n_null": 250.0, "expected_n_mcid": 300.0,
+                "design_prior": "FIXTURE prior", "design_prior_source": "FIXTURE source",
+                "note": "FIXTURE note",
+                "rule": [f"FIXTURE rule {HOSTILE_TERM}"] * 5}),
             None,
         ),
-        "design_oc": (pd.DataFrame({"delta": [0.0, 0.1], "power": [0.025, 0.8]}), None),
+        "design_oc": (_contract("design_oc", {"endpoint": "mortality", "design": "fixed",
+                                              "x_variable": "true_rr", "true_rr": [1.0, 0.8],
+                                              "p_success": [0.025, 0.8]}), None),
+        "design_gsd_boundaries": (
+            _contract("design_gsd_boundaries", {"look": [1, 2], "n_total": [100, 200],
+                                                "efficacy_threshold": [0.999, 0.975]}),
+            None,
+        ),
+        "design_gsd_oc": (_contract("design_gsd_oc", {"scenario": "RR 1", "look": [1, 2],
+                                                      "p_stop_efficacy": [0.01, 0.015]}), None),
         "design_boundaries": (
-            pd.DataFrame({"look": [1, 2], "efficacy": [0.99, 0.975], "futility": [0.1, 0.2]}),
-            None,
-        ),
+            _contract("design_boundaries", {"n": [10, 20], "stop_min_x": [3, 5]}), None),
+        "design_priors": (_contract("design_priors", {"endpoint": ["mortality"],
+                                                      "design_prior": ["FIXTURE prior"]}), None),
+        "design_assumptions": (_contract("design_assumptions", {
+            "name": ["mcid_rr"], "value": ["0.8"], "used_for": ["FIXTURE"],
+            "reasoning": ["FIXTURE"]}), None),
+        "map_summary": (_contract("map_summary", {
+            "map": ["placebo_mortality", "cyt107_alc"], "n_studies": [2, 3],
+            "studies": "FIXTURE studies", "data_kind": "FIXTURE", "outcome": "FIXTURE outcome",
+            "map_median": 0.3, "map_lower95": 0.1, "map_upper95": 0.6, "ess_elir": 12.0,
+            "robust_weight": 0.2, "robust_ess_elir": 8.0, "tau_median": 0.5,
+            "tau_lower95": 0.2, "tau_upper95": 1.0, "used_as": "FIXTURE"}), "published"),
+        "map_mixture": (_contract("map_mixture", {"map": ["placebo_mortality"], "w": [1.0]}),
+                        "published"),
+        "map_shrinkage": (_contract("map_shrinkage", {"map": ["placebo_mortality"],
+                                                      "study": ["FIXTURE trial"]}), "published"),
+        "map_excluded": (_contract("map_excluded", {"map": ["placebo_mortality"],
+                                                    "study": ["FIXTURE"]}), "published"),
+        "map_conflict": (_contract("map_conflict", {"map": ["placebo_mortality"],
+                                                    "p_conflict_map": [0.5]}), None),
     }
 
 

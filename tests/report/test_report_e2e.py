@@ -97,8 +97,10 @@ def test_report_chapters_are_filled_from_the_fits(main_run):
         "MCMC diagnostics per fitted model",
         "Adverse events by arm",
         "Posterior by prior — sepsis_mortality",
-        "Recommended designs",
-        "Interim stopping boundaries",
+        "One row per endpoint: the design, its size",
+        "Per look: patients, thresholds",
+        "Plan a group-sequential 1:1 trial of at most",
+        "Placebo arms: the counts and their sources",
         "3/15 vs 0/6",
         "Package versions",
     ):

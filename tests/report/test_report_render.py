@@ -64,8 +64,8 @@ def test_every_chapter_with_its_figures_and_tables(complete):
         "MCMC diagnostics per fitted model",
         "Adverse events by arm",
         "Posterior by prior — sepsis_mortality",
-        "Recommended designs",
-        "Interim stopping boundaries",
+        "One row per endpoint: the design, its size",
+        "Per look: patients, thresholds",
         "Package versions",
     ):
         assert caption in html, caption

@@ -36,6 +36,10 @@ def reanalyze_command(
     prior: Annotated[list[str] | None, typer.Option(
         help="extra user prior NAME=MEAN,SD (normal on the log ratio, or on the difference); "
              "repeatable")] = None,
+    method: Annotated[str, typer.Option(
+        help="counts only: 'exact' (Jeffreys Beta(1/2,1/2) per arm as the minimally informative "
+             "prior, exact quadrature for the grid) or 'normal' (normal approximation of the "
+             "counts on the log scale, 0.5 added to every cell when a cell is zero)")] = "exact",
     out_csv: OutOpt = None,
 ) -> int:
     """Bayesian reanalysis of a published estimate+CI or a 2x2 table under a grid of priors."""
@@ -78,8 +82,11 @@ def reanalyze_command(
         mcid = 0.8 if data.benefit == "lower" else 1.25
     grid = R.prior_grid(mcid, scale=scale, benefit=data.benefit,
                         extra=[_parse_prior(text) for text in prior or []])
-    res = R.reanalyze(data, grid, baseline_risk=baseline_risk, case=case)
-    cols = ["prior", "prior_mean_log", "prior_sd_log", "median", "lower95", "upper95",
+    if method not in ("exact", "normal"):
+        raise InputError(f"--method must be 'exact' or 'normal', got {method!r}",
+                         column="method")
+    res = R.reanalyze(data, grid, baseline_risk=baseline_risk, case=case, method=method)
+    cols = ["prior", "method", "prior_mean_log", "prior_sd_log", "median", "lower95", "upper95",
             "p_benefit", "p_benefit_mcid", "p_harm"]
     if baseline_risk is not None and scale == "ratio":
         cols += ["ard_median", "ard_lower95", "ard_upper95"]
@@ -115,4 +122,5 @@ def register(app: typer.Typer) -> None:
         "bayes-iris reanalyze --builtin sepsis-mortality",
         "bayes-iris reanalyze --estimate 1.01 --lower 0.36 --upper 2.81 --measure RR",
         "bayes-iris reanalyze --counts 3/15,0/6 --prior sceptic=0,0.2 --out rr.csv",
+        "bayes-iris reanalyze --counts 3/15,0/6 --method normal",
     ))(reanalyze_command)

@@ -62,7 +62,9 @@ class BinaryDesignPrior:
     """Design prior for the true rates ``(θ_treatment, θ_control)`` of a binary endpoint.
 
     Either ``treatment`` (independent beta mixture, or a fixed rate) or ``log_rr`` (a normal
-    mixture on the log risk ratio, ``θ_t = θ_c · exp(log_rr)``, capped at 1) is given.
+    mixture on the log risk ratio, ``θ_t = θ_c · exp(log_rr)``, capped at 1; or a fixed log RR —
+    the "hybrid" design prior: an uncertain control risk and a fixed effect, whose probability
+    of success is the power at that effect averaged over the control risk) is given.
 
     Examples
     --------
@@ -75,7 +77,7 @@ class BinaryDesignPrior:
 
     control: BetaMix | float
     treatment: BetaMix | float | None = None
-    log_rr: NormMix | None = None
+    log_rr: NormMix | float | None = None
     label: str = "design prior"
     source: str = "user-specified"
     assumptions: tuple[str, ...] = field(default_factory=tuple)
@@ -83,6 +85,14 @@ class BinaryDesignPrior:
     def __post_init__(self) -> None:
         if (self.treatment is None) == (self.log_rr is None):
             raise InputError("give exactly one of treatment= or log_rr=", column="design_prior")
+        if self.log_rr is not None and not isinstance(self.log_rr, NormMix):
+            try:
+                ok = bool(np.isfinite(float(self.log_rr)))
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise InputError(f"log_rr must be a NormMix or a finite number, got "
+                                 f"{self.log_rr!r}", column="log_rr")
 
     def _draw(self, d, rng, size):
         if isinstance(d, BetaMix | NormMix):
@@ -93,7 +103,7 @@ class BinaryDesignPrior:
         """Draw ``(θ_treatment, θ_control)``."""
         c = self._draw(self.control, rng, size)
         if self.log_rr is not None:
-            t = np.minimum(c * np.exp(self.log_rr.sample(rng, size)), 1.0)
+            t = np.minimum(c * np.exp(self._draw(self.log_rr, rng, size)), 1.0)
         else:
             t = self._draw(self.treatment, rng, size)
         return t, c
@@ -102,7 +112,8 @@ class BinaryDesignPrior:
         """The point alternative ("power at the design prior's centre")."""
         c = self.control.mean if isinstance(self.control, BetaMix) else float(self.control)
         if self.log_rr is not None:
-            return min(c * float(np.exp(self.log_rr.mean)), 1.0), c
+            lr = self.log_rr.mean if isinstance(self.log_rr, NormMix) else float(self.log_rr)
+            return min(c * float(np.exp(lr)), 1.0), c
         t = self.treatment.mean if isinstance(self.treatment, BetaMix) else float(self.treatment)
         return t, c
 

@@ -74,9 +74,11 @@ class MAPMixture:
 
 def map_mixture(draws, likelihood: Literal["binomial", "normal", "poisson"], *,
                 criterion: Literal["aic", "bic"] = "aic", penalty: float = 6.0,
-                components=(1, 2, 3, 4), sigma: float | None = None) -> MAPMixture:
+                components=(1, 2, 3, 4), sigma: float | None = None,
+                weights=None) -> MAPMixture:
     """Fit the parametric mixture to MAP predictive draws (``sigma``: the reference sampling SD
-    of a normal endpoint, kept on the mixture for its ESS).
+    of a normal endpoint, kept on the mixture for its ESS; ``weights``: weighted points, e.g.
+    the cell masses of an exactly known predictive density).
 
     Examples
     --------
@@ -92,10 +94,14 @@ def map_mixture(draws, likelihood: Literal["binomial", "normal", "poisson"], *,
                          hint="'binomial', 'normal' or 'poisson'")
     x = np.asarray(draws, float).ravel()
     mix, table = automixfit(x, family, components=components, criterion=criterion,
-                            penalty=penalty)
+                            penalty=penalty, weights=weights)
     if isinstance(mix, NormMix) and sigma is not None:
         mix = NormMix(mix.w, mix.m, mix.s, sigma=sigma)
-    return MAPMixture(mix, table, float(x.mean()), float(x.std(ddof=1)))
+    if weights is None:
+        return MAPMixture(mix, table, float(x.mean()), float(x.std(ddof=1)))
+    v = np.asarray(weights, float).ravel() / np.sum(weights)
+    m = float(v @ x)
+    return MAPMixture(mix, table, m, float(np.sqrt(v @ (x - m) ** 2)))
 
 
 def robust(mixture: Mixture, weight: float, *, mean: float | None = None, n: float = 1.0

@@ -13,7 +13,10 @@ draws by expectation-maximisation (Dempster, Laird & Rubin 1977):
   gamma: ``log a − ψ(a) = log⟨x⟩ₖ − ⟨log x⟩ₖ`` (Newton), ``b = a/⟨x⟩ₖ``.
 
 The start is deterministic (``K`` groups of equal size by quantile, moment estimates), so the
-same draws give the same mixture. The number of components is chosen by
+same draws give the same mixture. Points may carry weights (``weights``: e.g. the masses of a
+fine grid over an exactly known density, scaled to a nominal number of draws ``n``): every sum
+of the E- and M-steps and the log-likelihood is then weighted, which is EM on a weighted sample
+— the fit minimises the Kullback-Leibler divergence from the density to the mixture. The number of components is chosen by
 ``AIC_k = −2 log L + k·p`` with penalty ``k = 6`` by default (RBesT's ``automixfit``, following
 Collett's advice to favour fewer components) or by BIC (``p log N``).
 
@@ -52,7 +55,7 @@ class MixtureFit:
     mixture: BetaMix | NormMix | GammaMix
     loglik: float
     n_params: int
-    n: int
+    n: float
     converged: bool
     iterations: int
 
@@ -84,24 +87,26 @@ def _moments(family: Family, m: float, v: float) -> tuple[float, float]:
     return m * m / v, m / v
 
 
-def _beta_mle(l1: float, l2: float, a: float, b: float, iterations: int = 100
-              ) -> tuple[float, float]:
-    """Solve ψ(a) − ψ(a+b) = l1, ψ(b) − ψ(a+b) = l2 by Newton in (log a, log b)."""
-    u = np.log([a, b])
+def _beta_mle(l1, l2, a, b, iterations: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """Solve ψ(a) − ψ(a+b) = l1, ψ(b) − ψ(a+b) = l2 by Newton in (log a, log b), for every
+    component at once (arrays)."""
+    l1, l2 = np.asarray(l1, float), np.asarray(l2, float)
+    ua, ub = np.log(np.asarray(a, float)), np.log(np.asarray(b, float))
     for _ in range(iterations):
-        a, b = np.exp(u)
+        a, b = np.exp(ua), np.exp(ub)
         s = special.digamma(a + b)
-        f = np.array([special.digamma(a) - s - l1, special.digamma(b) - s - l2])
+        f1, f2 = special.digamma(a) - s - l1, special.digamma(b) - s - l2
         t = special.polygamma(1, a + b)
-        J = np.array([[special.polygamma(1, a) - t, -t], [-t, special.polygamma(1, b) - t]])
-        J = J * np.array([a, b])[None, :]  # chain rule for the log parameters
-        step = np.linalg.solve(J, f)
-        step = np.clip(step, -1.0, 1.0)
-        u = u - step
-        if np.max(np.abs(step)) < 1e-12:
+        # Jacobian in the log parameters (chain rule: columns times a, b)
+        j11, j12 = (special.polygamma(1, a) - t) * a, -t * b
+        j21, j22 = -t * a, (special.polygamma(1, b) - t) * b
+        det = j11 * j22 - j12 * j21
+        s1 = np.clip((j22 * f1 - j12 * f2) / det, -1.0, 1.0)
+        s2 = np.clip((j11 * f2 - j21 * f1) / det, -1.0, 1.0)
+        ua, ub = ua - s1, ub - s2
+        if max(np.max(np.abs(s1)), np.max(np.abs(s2))) < 1e-12:
             break
-    a, b = np.exp(u)
-    return float(a), float(b)
+    return np.exp(ua), np.exp(ub)
 
 
 def _gamma_mle(mean: float, mean_log: float) -> tuple[float, float]:
@@ -119,10 +124,12 @@ def _gamma_mle(mean: float, mean_log: float) -> tuple[float, float]:
     return float(a), float(a / mean)
 
 
-def fit_mixture(draws, family: Family, k: int, *, max_iter: int = 500, tol: float = 1e-3
-                ) -> MixtureFit:
+def fit_mixture(draws, family: Family, k: int, *, max_iter: int = 500, tol: float = 1e-3,
+                weights=None) -> MixtureFit:
     """EM fit of a ``k``-component mixture of ``family`` to ``draws``; stops when the total
     log-likelihood changes by less than ``tol`` in one iteration (or after ``max_iter``).
+    ``weights`` (optional, ≥ 0): the points' weights; the log-likelihood and ``n`` are then on
+    the scale of their sum (module docstring).
 
     Examples
     --------
@@ -134,7 +141,12 @@ def fit_mixture(draws, family: Family, k: int, *, max_iter: int = 500, tol: floa
     True
     """
     x = np.asarray(draws, float).ravel()
-    x = x[np.isfinite(x)]
+    v = np.ones(x.size) if weights is None else np.asarray(weights, float).ravel()
+    if v.shape != x.shape or np.any(~np.isfinite(v)) or np.any(v < 0) or v.sum() <= 0:
+        raise InputError("weights must be finite, >= 0, one per draw and not all 0",
+                         column="weights")
+    ok = np.isfinite(x) & (v > 0)
+    x, v = x[ok], v[ok]
     if x.size < 10 * k:
         raise InputError(f"need at least {10 * k} draws to fit {k} components, got {x.size}",
                          column="draws")
@@ -148,11 +160,16 @@ def fit_mixture(draws, family: Family, k: int, *, max_iter: int = 500, tol: floa
         raise InputError(f"unknown family {family!r}", column="family",
                          hint="'beta', 'normal' or 'gamma'")
     order = np.argsort(x)
-    groups = np.array_split(order, k)
+    cum = np.cumsum(v[order]) / v.sum()
+    groups = np.array_split(order, k) if weights is None else [
+        order[(cum > j / k) & (cum <= (j + 1) / k + 1e-15)] for j in range(k)]
     p1 = np.empty(k)
     p2 = np.empty(k)
     for j, g in enumerate(groups):
-        p1[j], p2[j] = _moments(family, float(x[g].mean()), float(x[g].var()))
+        if g.size == 0:
+            g = order[min(j * order.size // k, order.size - 1):][:1]
+        gm = float(np.average(x[g], weights=v[g]))
+        p1[j], p2[j] = _moments(family, gm, float(np.average((x[g] - gm) ** 2, weights=v[g])))
     w = np.full(k, 1.0 / k)
     lx = np.log(x)[:, None] if family in ("beta", "gamma") else None
     l1x = np.log1p(-x)[:, None] if family == "beta" else None
@@ -163,10 +180,10 @@ def fit_mixture(draws, family: Family, k: int, *, max_iter: int = 500, tol: floa
     for it in range(1, max_iter + 1):
         lp = np.log(w)[None, :] + _logpdf(family, xc, p1[None, :], p2[None, :], lx, l1x)
         norm = special.logsumexp(lp, axis=1)
-        ll = float(norm.sum())
-        r = np.exp(lp - norm[:, None])
+        ll = float(v @ norm)
+        r = np.exp(lp - norm[:, None]) * v[:, None]
         nk = r.sum(axis=0)
-        w = np.maximum(nk / x.size, 1e-12)
+        w = np.maximum(nk / v.sum(), 1e-12)
         w /= w.sum()
         R = r / np.maximum(nk, 1e-300)[None, :]
         means = x @ R
@@ -176,9 +193,8 @@ def fit_mixture(draws, family: Family, k: int, *, max_iter: int = 500, tol: floa
                                     1e-24))
         elif family == "beta":
             L1, L2 = lx[:, 0] @ R, l1x[:, 0] @ R
-            for j in range(k):  # warm-started Newton: EM moves the parameters little per step
-                p1[j], p2[j] = _beta_mle(float(L1[j]), float(L2[j]), p1[j], p2[j],
-                                         iterations=100 if it == 1 else 8)
+            # warm-started Newton: EM moves the parameters little per step
+            p1, p2 = _beta_mle(L1, L2, p1, p2, iterations=100 if it == 1 else 8)
         else:
             L = lx[:, 0] @ R
             for j in range(k):
@@ -188,17 +204,20 @@ def fit_mixture(draws, family: Family, k: int, *, max_iter: int = 500, tol: floa
             break
         old = ll
     lp = np.log(w)[None, :] + _logpdf(family, xc, p1[None, :], p2[None, :], lx, l1x)
-    ll = float(special.logsumexp(lp, axis=1).sum())
+    ll = float(v @ special.logsumexp(lp, axis=1))
     mix = {"beta": BetaMix, "normal": NormMix, "gamma": GammaMix}[family](w, p1, p2)
-    return MixtureFit(mix, ll, 3 * k - 1, x.size, converged, it)
+    n = x.size if weights is None else float(v.sum())
+    return MixtureFit(mix, ll, 3 * k - 1, n, converged, it)
 
 
 def automixfit(draws, family: Family, *, components=(1, 2, 3, 4),
                criterion: Literal["aic", "bic"] = "aic", penalty: float = 6.0,
-               max_draws: int = 20_000) -> tuple[BetaMix | NormMix | GammaMix, pd.DataFrame]:
+               max_draws: int = 20_000, weights=None
+               ) -> tuple[BetaMix | NormMix | GammaMix, pd.DataFrame]:
     """Fit 1..4 (``components``) mixtures and keep the best by AIC (penalty ``penalty`` per
     parameter; 6 as RBesT) or BIC. Returns the mixture and a table of all fits. More than
-    ``max_draws`` draws are thinned evenly (deterministically) before fitting.
+    ``max_draws`` draws are thinned evenly (deterministically) before fitting; weighted points
+    (``weights``) are used as given.
 
     Examples
     --------
@@ -212,9 +231,9 @@ def automixfit(draws, family: Family, *, components=(1, 2, 3, 4),
         raise InputError(f"unknown criterion {criterion!r}", column="criterion",
                          hint="'aic' or 'bic'")
     x = np.asarray(draws, float).ravel()
-    if x.size > max_draws:
+    if weights is None and x.size > max_draws:
         x = x[np.linspace(0, x.size - 1, max_draws).round().astype(int)]
-    fits = [fit_mixture(x, family, int(k)) for k in components]
+    fits = [fit_mixture(x, family, int(k), weights=weights) for k in components]
     table = pd.DataFrame({"components": [f.mixture.n_components for f in fits],
                           "loglik": [f.loglik for f in fits],
                           "aic": [f.aic(penalty) for f in fits],

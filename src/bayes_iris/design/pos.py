@@ -173,7 +173,10 @@ def _binary_log_rr(dp: BinaryDesignPrior, relevant, sign, m: int = EP_NODES) -> 
     T = np.minimum(xc[:, None] * np.exp(xl[None, :]), 1.0).ravel()
     C = np.broadcast_to(xc[:, None], (xc.size, xl.size)).ravel()
     W = (wc[:, None] * wl[None, :]).ravel()
-    p_benefit = float(dp.log_rr.cdf(0.0)) if sign < 0 else float(dp.log_rr.sf(0.0))
+    if isinstance(dp.log_rr, NormMix):
+        p_benefit = float(dp.log_rr.cdf(0.0)) if sign < 0 else float(dp.log_rr.sf(0.0))
+    else:  # a fixed log RR: benefit or not
+        p_benefit = float((float(dp.log_rr) < 0) if sign < 0 else (float(dp.log_rr) > 0))
     cut = float(np.log(relevant)) if relevant is not None else 0.0
     if sign < 0:
         xr, wr = dist_nodes(dp.log_rr, hi=cut, m=m)

@@ -1,6 +1,7 @@
 """Meta-analytic-predictive (MAP) priors from historical studies.
 
-build (``model.MAPModel``) → fit (``analysis.fit_map``, the one sampler call) → summarise
+build (``model.MAPModel``) → fit (``analysis.fit_map_quadrature``, deterministic quadrature —
+the pipeline's route; ``analysis.fit_map``, MCMC, the one sampler call) → summarise
 (``MAPResult.tables``) → plot (``plots.plot_forest``, ``plots.plot_map_fit``). The pure parts —
 mixture EM, robustification, ESS, prior-data conflict — live in :mod:`bayes_iris.design.map`.
 
@@ -9,7 +10,7 @@ placebo 28-day mortality of septic-shock RCTs (real, published), and the CYT107 
 across IRIS-7, IRIS-7-C&D and ILIAD-7 (illustrative co-data).
 """
 
-from .analysis import APPLICATIONS, MAPResult, application, fit_map
+from .analysis import APPLICATIONS, MAPResult, application, fit_map, fit_map_quadrature
 from .historical import (
     HistoricalData,
     ankylosing_spondylitis,
@@ -28,5 +29,6 @@ __all__ = [
     "application",
     "cyt107_alc_codata",
     "fit_map",
+    "fit_map_quadrature",
     "septic_shock_placebo_mortality",
 ]

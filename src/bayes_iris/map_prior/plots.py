@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["plot_forest", "plot_map_fit"]
+__all__ = ["plot_forest", "plot_map_density", "plot_map_fit"]
 
 
 def plot_forest(result, *, ax=None) -> Figure:
@@ -30,10 +30,57 @@ def plot_forest(result, *, ax=None) -> Figure:
     ax.plot(shrink["shrunk_median"], y - off, "o", color="C0", label="shrinkage estimate")
     ax.hlines(0.5, s["map_lower95"], s["map_upper95"], colors="C3", lw=3)
     ax.plot(s["map_median"], 0.5, "D", color="C3", label="MAP prior (new study)")
-    ax.set_yticks([*y, 0.5], [*map(str, shrink["study"]), "MAP"])
+    ax.set_yticks([*y, 0.5], [*map(str, shrink["study"]), "MAP (a new study)"])
     ax.set_xlabel(result.model.data.outcome)
     ax.set_title(f"{result.model.data.name}: τ ~ {s['tau_prior']}", fontsize=10)
-    ax.legend(loc="best", fontsize=8, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8,
+              frameon=False)
+    ax.grid(alpha=0.25, lw=0.5, axis="x")
+    return fig
+
+
+def plot_map_density(result, *, new: tuple[float, str] | None = None, ax=None) -> Figure:
+    """The MAP prior (mixture) and the robust MAP as densities, with every historical study's
+    estimate and 95 % interval below them, and — when given — the new trial's observed value
+    ``new = (value, label)`` (the prior-data conflict check).
+
+    Examples
+    --------
+    >>> from bayes_iris.map_prior import application
+    >>> fig = plot_map_density(application("septic_shock_mortality"), new=(0.3, "trial"))
+    >>> len(fig.axes)
+    1
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
+    else:
+        fig = ax.figure
+    obs = result.model.data.observed()
+    lo = min(float(np.quantile(result.predictive, 0.002)), float(obs["lower95"].min()))
+    hi = max(float(np.quantile(result.predictive, 0.998)), float(obs["upper95"].max()))
+    if new is not None:
+        lo, hi = min(lo, new[0]), max(hi, new[0])
+    grid = np.linspace(lo, hi, 500)
+    dens = result.mixture.pdf(grid)
+    ax.plot(grid, dens, color="C0", lw=2, label="MAP prior (mixture)")
+    ax.plot(grid, result.robust_prior.pdf(grid), color="C3", ls="--",
+            label=f"robust MAP (vague weight {result.robust_weight:g})")
+    top = float(dens.max())
+    ys = -top * (0.08 + 0.07 * np.arange(len(obs)))
+    ax.hlines(ys, obs["lower95"], obs["upper95"], color="0.35", lw=1)
+    ax.plot(obs["estimate"], ys, "o", color="0.2", ms=4, label="historical studies (95 % CI)")
+    for yv, name in zip(ys, obs["study"], strict=True):
+        ax.annotate(str(name), (hi, yv), fontsize=7, va="center", ha="right", color="0.3")
+    if new is not None:
+        ax.axvline(new[0], color="C2", lw=1.5, ls="-.", label=new[1])
+    ax.axhline(0, color="0.6", lw=0.6)
+    ax.set_ylim(ys.min() - 0.06 * top, top * 1.1)
+    ax.set_yticks([])
+    ax.set_xlabel(result.model.data.outcome)
+    ax.set_title(f"{result.model.data.name}: the MAP prior and the data behind it",
+                 fontsize=10)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8,
+              frameon=False)
     return fig
 
 

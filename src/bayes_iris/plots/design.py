@@ -55,7 +55,9 @@ def plot_assurance_curves(curves: pd.DataFrame, *, target: float | None = 0.8, a
         for i, (dp, g) in enumerate(sub.groupby("design_prior", sort=False)):
             g = g.sort_values("n_total")
             color = f"C{i}"
-            a.plot(g["n_total"], g[metric], color=color, label=dp)
+            # colour and marker both differ, so that overlapping curves stay visible
+            a.plot(g["n_total"], g[metric], color=color, label=dp, marker="osD^vP*X"[i % 8],
+                   ms=4, markevery=max(1, len(g) // 10))
             a.fill_between(g["n_total"], g[metric] - 2 * g["mcse"], g[metric] + 2 * g["mcse"],
                            color=color, alpha=0.2, lw=0)
             if "power_at_point" in g:

@@ -16,12 +16,14 @@ Write ψ for the log ratio (ratio measures) or the difference itself (difference
 no logs). With prior ψ ~ N(m₀, s₀²) the posterior is normal with precision 1/s₀² + 1/se² and mean
 (m₀/s₀² + ψ̂/se²) / precision — exact, closed form.
 
-*Counts* (x_t/n_t vs x_c/n_c): binomial likelihoods with θ_c ~ Beta(1, 1) and, for the risk ratio,
-θ_t = θ_c e^ψ (zero likelihood where θ_t ≥ 1), for the odds ratio logit θ_t = logit θ_c + ψ. The
-marginal posterior of ψ under each normal prior is computed by two-dimensional quadrature
-(θ_c integrated out on the logit scale; exact to grid tolerance, no MCMC). A further row,
-``independent_beta``, gives the exact conjugate answer with independent Beta(1, 1) priors on both
-arms (:mod:`bayes_iris.reanalysis.two_arm`).
+*Counts* (x_t/n_t vs x_c/n_c), ``method="exact"`` (default; :mod:`.counts`): the two arms are
+treated symmetrically. The grid's ``minimally_informative`` prior becomes Jeffreys' Beta(½, ½)
+on each arm's risk (exact conjugate answer); ``independent_beta`` adds the uniform Beta(1, 1) on
+each arm; every other (normal) prior on ψ is combined with a symmetric prior on the baseline
+risk and the posterior computed by adaptive two-dimensional quadrature. Swapping the arms gives
+the reciprocal ratio; 0/n vs 0/n gives P(benefit) = ½ and a median ratio of 1.
+``method="normal"``: the normal approximation of the counts on the log scale (0.5 added to every
+cell when a cell is zero) with the conjugate update above, for every prior of the grid.
 
 The prior grid (minimally informative; neutral weak / moderate / strong; optimistic;
 pessimistic; user-defined) is defined in :mod:`bayes_iris.reanalysis.priors`; the built-in
@@ -40,20 +42,24 @@ References
 .. [3] Spiegelhalter DJ, Abrams KR, Myles JP. Bayesian Approaches to Clinical Trials and
    Health-Care Evaluation. Wiley 2004, §3.5 and §5.5 (normal approximations; sceptical and
    enthusiastic priors).
+.. [4] Agresti A, Min Y. Frequentist performance of Bayesian confidence intervals for comparing
+   proportions in 2 × 2 contingency tables. Biometrics 2005;61:515–523 (independent Jeffreys
+   priors for the risk ratio and odds ratio).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy import special, stats
+from scipy import stats
 
 from ..errors import InputError
 from ..result import Result
+from . import counts as C
 from .inputs import Counts, Estimate
 from .priors import PriorGrid, prior_grid, statement
 
@@ -62,7 +68,8 @@ __all__ = ["REANALYSIS_COLUMNS", "ReanalysisResult", "reanalyze"]
 #: Columns of ``tables/reanalysis_summary.csv`` (before the step adds ``source``); the design
 #: step reads ``case``, ``prior``, ``log_mean`` and ``log_sd``.
 REANALYSIS_COLUMNS = [
-    "case", "measure", "prior", "method", "prior_mean_log", "prior_sd_log", "prior_p_beyond_mcid",
+    "case", "measure", "prior", "prior_description", "method", "prior_mean_log", "prior_sd_log",
+    "prior_p_beyond_mcid",
     "mcid", "median", "lower95", "upper95", "p_benefit", "p_benefit_mcid", "p_harm",
     "log_mean", "log_sd", "baseline_risk", "ard_median", "ard_lower95", "ard_upper95",
 ]
@@ -91,52 +98,6 @@ def _summ_grid(psi: np.ndarray, dens: np.ndarray) -> dict[str, float]:
     q = lambda p: float(np.interp(p, cdf[keep], psi[keep]))  # noqa: E731
     return dict(psi_median=q(0.5), psi_lower=q(0.025), psi_upper=q(0.975), log_mean=mean,
                 log_sd=sd, cdf=lambda x: float(np.interp(x, psi, cdf)))
-
-
-_U_GRID = np.linspace(-25.0, 15.0, 801)       # logit θc
-_PSI_GRID = np.linspace(-20.0, 20.0, 8001)    # ψ
-
-
-def _loglik_counts(c: Counts, u: np.ndarray, psi: np.ndarray) -> np.ndarray:
-    """log p(x | θc = expit(u), ψ), a (len(psi), len(u)) array (−inf where θt ≥ 1)."""
-    U, P = np.meshgrid(u, psi)
-    log_tc = -np.logaddexp(0.0, -U)
-    log_1mtc = -np.logaddexp(0.0, U)
-    if c.measure == "OR":
-        lt = U + P
-        log_tt, log_1mtt = -np.logaddexp(0.0, -lt), -np.logaddexp(0.0, lt)
-    else:
-        log_tt = log_tc + P
-        with np.errstate(invalid="ignore", divide="ignore"):
-            log_1mtt = np.where(log_tt < 0, np.log1p(-np.exp(np.minimum(log_tt, 0.0))), -np.inf)
-    xt, nt, xc, nc = c.events_treated, c.n_treated, c.events_control, c.n_control
-    with np.errstate(invalid="ignore"):
-        ll = (xc * log_tc + (nc - xc) * log_1mtc
-              + np.where(xt > 0, xt * log_tt, 0.0)
-              + np.where(nt - xt > 0, (nt - xt) * log_1mtt, 0.0))
-    ll = np.where(np.isnan(ll), -np.inf, ll)
-    if c.measure == "RR":
-        ll = np.where(log_tt < 0, ll, -np.inf)
-    return ll
-
-
-def _grid_marginal(c: Counts, log_prior_2d: np.ndarray | None = None,
-                   psi: np.ndarray = _PSI_GRID, u: np.ndarray = _U_GRID) -> np.ndarray:
-    """∫ p(θc) p(ψ | θc) p(x | θc, ψ) dθc on the ψ grid (θc ~ Beta(1, 1) on the logit scale).
-
-    ``log_prior_2d`` (shape (len(psi), len(u))) is an optional conditional log prior of ψ given
-    θc; ``None`` means 0 (the ψ prior is applied afterwards, independent of θc).
-    """
-    from scipy.integrate import trapezoid
-
-    ll = _loglik_counts(c, u, psi)
-    # Beta(1,1) on θc -> density θc(1−θc) on u = logit θc
-    log_jac = -np.logaddexp(0.0, -u) - np.logaddexp(0.0, u)
-    lp = ll + log_jac[None, :]
-    if log_prior_2d is not None:
-        lp = lp + log_prior_2d
-    mx = np.max(lp)
-    return trapezoid(np.exp(lp - mx), u, axis=1)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -188,6 +149,7 @@ def reanalyze(
     *,
     baseline_risk: float | None = None,
     case: str = "user",
+    method: Literal["exact", "normal"] = "exact",
 ) -> ReanalysisResult:
     """Reanalyse a published estimate+CI or a 2×2 table under every prior of a grid.
 
@@ -201,6 +163,12 @@ def reanalyze(
         (``ard_*`` columns; monotone transforms of the ratio quantiles).
     case : str
         Label of the ``case`` column.
+    method : {"exact", "normal"}
+        Counts only: ``"exact"`` (default) — the symmetric exact/quadrature route of
+        :mod:`.counts` (``minimally_informative`` = Jeffreys Beta(½, ½) on each arm, plus the
+        ``independent_beta`` uniform row); ``"normal"`` — the normal approximation of the
+        counts on the log scale (0.5 added to every cell when a cell is zero) with the
+        conjugate update, for every prior of the grid.
 
     Returns
     -------
@@ -209,6 +177,7 @@ def reanalyze(
     References
     ----------
     .. [1] Goligher et al. JAMA 2018;320:2251–2259. .. [2] Zampieri et al. AJRCCM 2020;201:423–429.
+    .. [3] Agresti A, Min Y. Biometrics 2005;61:515–523 (Jeffreys priors for 2 × 2 tables).
 
     Examples
     --------
@@ -217,9 +186,18 @@ def reanalyze(
     >>> row = res.table.set_index("prior").loc["minimally_informative"]
     >>> round(row["median"], 2), round(row["lower95"], 2), round(row["upper95"], 2)
     (np.float64(1.01), np.float64(0.36), np.float64(2.82))
+
+    Counts treat the arms symmetrically: no events in either arm is no evidence either way.
+
+    >>> t = reanalyze(Counts.parse("0/50,0/50")).table.set_index("prior")
+    >>> round(float(t.loc["minimally_informative", "p_benefit"]), 6)
+    0.5
     """
     if not isinstance(data, Estimate | Counts):
         raise InputError("reanalyze needs an Estimate or Counts", column="data")
+    if method not in ("exact", "normal"):
+        raise InputError(f"unknown method {method!r}", column="method",
+                         hint="'exact' (default) or 'normal' (normal approximation; counts)")
     scale = "ratio" if data.is_ratio else "difference"
     if priors is None:
         if scale == "difference":
@@ -248,61 +226,84 @@ def reanalyze(
     back = np.exp if scale == "ratio" else (lambda x: x)
     prior_curves: dict[str, np.ndarray] = {}
     posteriors: dict[str, np.ndarray] = {}
-    rows = []
+    summaries: dict[str, dict] = {}
+    extra: dict[str, dict] = {}     # per prior: prior moments / description overrides
 
-    if isinstance(data, Estimate):
-        method = "normal_conjugate"
-        lo = data.psi_hat - 8 * data.se
-        hi = data.psi_hat + 8 * data.se
+    if isinstance(data, Counts) and method == "exact":
+        beta = {p.name: C.JEFFREYS for p in priors if p.name == "minimally_informative"}
+        beta["independent_beta"] = 1.0
+        normal = [p for p in priors if p.name not in beta]
+        psi = C.psi_grid(data, narrow=[(p.mean, p.sd) for p in normal],
+                         extent=max([20.0, *(abs(p.mean) + 9 * p.sd for p in normal)]))
+        psi = psi[np.abs(psi) <= 200.0]
+        log_lik = C.log_marginal_likelihood(data, psi)
+        likelihood = C.normalised(psi, log_lik)
+        for p in normal:
+            log_post = log_lik + stats.norm.logpdf(psi, p.mean, p.sd)
+            post = C.normalised(psi, log_post)
+            if post[0] + post[-1] > 1e-6 * post.max():
+                raise InputError(f"prior {p.name!r}: the posterior reaches the end of the "
+                                 f"log-ratio grid (|ψ| = {psi[-1]:g})", column="prior",
+                                 hint="a prior with a smaller mean or SD")
+            summaries[p.name] = _summ_grid(psi, post)
+            prior_curves[p.name] = stats.norm.pdf(psi, p.mean, p.sd)
+            posteriors[p.name] = post
+            extra[p.name] = {"method": "grid_quadrature",
+                             "prior_description": (p.description + "; baseline risk symmetric "
+                                                   "in the arms").lstrip("; ")}
+        for name, a in beta.items():
+            summaries[name], prior_curves[name], posteriors[name], extra[name] = C.beta_row(
+                data, a, psi, priors.mcid)
+        order = [p.name for p in priors] + [n for n in beta if n not in {p.name for p in priors}]
+    else:
+        if isinstance(data, Counts):
+            approx = data.normal_approximation()
+            psi_hat, se = approx.psi_hat, approx.se
+            how = "normal_approximation" + ("_corrected" if approx.corrected else "")
+        else:
+            psi_hat, se, how = data.psi_hat, data.se, "normal_conjugate"
+        lo, hi = psi_hat - 8 * se, psi_hat + 8 * se
         for p in priors:
             lo, hi = min(lo, p.mean - 4 * p.sd), max(hi, p.mean + 4 * p.sd)
-        lo, hi = max(lo, data.psi_hat - 30 * data.se), min(hi, data.psi_hat + 30 * data.se)
+        lo, hi = max(lo, psi_hat - 30 * se), min(hi, psi_hat + 30 * se)
         psi = np.linspace(lo, hi, 2001)
-        likelihood = stats.norm.pdf(psi, data.psi_hat, data.se)
-        summaries = {}
+        likelihood = stats.norm.pdf(psi, psi_hat, se)
         for p in priors:
-            prec = 1 / p.sd**2 + 1 / data.se**2
-            m = (p.mean / p.sd**2 + data.psi_hat / data.se**2) / prec
+            prec = 1 / p.sd**2 + 1 / se**2
+            m = (p.mean / p.sd**2 + psi_hat / se**2) / prec
             s = float(np.sqrt(1 / prec))
             summaries[p.name] = _summ_normal(float(m), s)
             prior_curves[p.name] = stats.norm.pdf(psi, p.mean, p.sd)
             posteriors[p.name] = stats.norm.pdf(psi, m, s)
-    else:
-        method = "grid_quadrature"
-        psi = _PSI_GRID
-        lik = _grid_marginal(data)
-        from scipy.integrate import trapezoid
+            extra[p.name] = {"method": how, "prior_description": p.description}
+        order = [p.name for p in priors]
 
-        likelihood = lik / trapezoid(lik, psi)
-        summaries = {}
-        for p in priors:
-            dens = lik * stats.norm.pdf(psi, p.mean, p.sd)
-            if not np.any(dens > 0):  # pragma: no cover - prior entirely off the grid
-                raise InputError(f"prior {p.name!r} puts no mass where the data are possible",
-                                 column="prior")
-            summaries[p.name] = _summ_grid(psi, dens)
-            prior_curves[p.name] = stats.norm.pdf(psi, p.mean, p.sd)
-            posteriors[p.name] = dens / trapezoid(dens, psi)
-
-    for p in priors:
-        sm = summaries[p.name]
+    grid_priors = {p.name: p for p in priors}
+    rows = []
+    for name in order:
+        sm = summaries[name]
         cdf = sm["cdf"]
         p_lower0 = cdf(0.0)
         p_lower_mcid = cdf(mcid_psi)
         p_benefit = p_lower0 if lower_is_benefit else 1 - p_lower0
         p_benefit_mcid = p_lower_mcid if lower_is_benefit else 1 - p_lower_mcid
-        prior_beyond = statement(p, mcid_psi)["p_beyond_mcid"]
+        ex = extra[name]
+        if "prior_mean_log" in ex:
+            prior_mean, prior_sd, prior_beyond = (ex["prior_mean_log"], ex["prior_sd_log"],
+                                                  ex["prior_p_beyond_mcid"])
+        else:
+            p = grid_priors[name]
+            prior_mean, prior_sd = p.mean, p.sd
+            prior_beyond = statement(p, mcid_psi)["p_beyond_mcid"]
         rows.append(dict(
-            case=case, measure=data.measure, prior=p.name, method=method,
-            prior_mean_log=p.mean, prior_sd_log=p.sd, prior_p_beyond_mcid=prior_beyond,
+            case=case, measure=data.measure, prior=name,
+            prior_description=ex["prior_description"], method=ex["method"],
+            prior_mean_log=prior_mean, prior_sd_log=prior_sd, prior_p_beyond_mcid=prior_beyond,
             mcid=priors.mcid, median=float(back(sm["psi_median"])),
             lower95=float(back(sm["psi_lower"])), upper95=float(back(sm["psi_upper"])),
             p_benefit=p_benefit, p_benefit_mcid=p_benefit_mcid, p_harm=1 - p_benefit,
             log_mean=sm["log_mean"], log_sd=sm["log_sd"],
         ))
-
-    if isinstance(data, Counts):
-        rows.append(_independent_beta_row(data, case, priors.mcid, lower_is_benefit))
 
     table = pd.DataFrame(rows)
     table["baseline_risk"] = baseline_risk if baseline_risk is not None else np.nan
@@ -313,42 +314,10 @@ def reanalyze(
         else:
             table[col] = np.nan
     table = table[REANALYSIS_COLUMNS]
-    names = list(posteriors)
     draws = xr.Dataset(
         {"likelihood": ("psi", likelihood),
-         "prior_density": (("prior", "psi"), np.stack([prior_curves[n] for n in names])),
-         "posterior": (("prior", "psi"), np.stack([posteriors[n] for n in names]))},
-        coords={"psi": psi, "prior": names})
+         "prior_density": (("prior", "psi"), np.stack([prior_curves[n] for n in order])),
+         "posterior": (("prior", "psi"), np.stack([posteriors[n] for n in order]))},
+        coords={"psi": psi, "prior": order})
     return ReanalysisResult(case=case, data=data, grid=priors, table=table, draws=draws,
                             baseline_risk=baseline_risk)
-
-
-def _independent_beta_row(c: Counts, case: str, mcid: float, lower_is_benefit: bool) -> dict:
-    """Exact conjugate row: independent Beta(1, 1) priors on both arms (no ratio prior)."""
-    from . import two_arm  # imports the design package (JAX): only for counts
-
-    res = two_arm.compare_two_arms(c.events_treated, c.n_treated, c.events_control, c.n_control,
-                                   margins=())
-    q = res.table.set_index("quantity").loc["risk_ratio" if c.measure == "RR" else "odds_ratio"]
-    sf = two_arm.prob_ratio_greater if c.measure == "RR" else two_arm.prob_odds_ratio_greater
-    p_gt1 = sf(res.post_treated, res.post_control, 1.0)
-    p_gt_mcid = sf(res.post_treated, res.post_control, mcid)
-    at, bt = res.post_treated.a[0], res.post_treated.b[0]
-    ac, bc = res.post_control.a[0], res.post_control.b[0]
-    # E and Var of log θ for θ ~ Beta(a, b): ψ(a) − ψ(a+b), ψ'(a) − ψ'(a+b)
-    if c.measure == "RR":
-        mean = (special.digamma(at) - special.digamma(at + bt)
-                - special.digamma(ac) + special.digamma(ac + bc))
-        var = (special.polygamma(1, at) - special.polygamma(1, at + bt)
-               + special.polygamma(1, ac) - special.polygamma(1, ac + bc))
-    else:  # log odds of Beta(a, b): mean ψ(a) − ψ(b), var ψ'(a) + ψ'(b)
-        mean = special.digamma(at) - special.digamma(bt) - special.digamma(ac) + special.digamma(bc)
-        var = (special.polygamma(1, at) + special.polygamma(1, bt)
-               + special.polygamma(1, ac) + special.polygamma(1, bc))
-    p_benefit = 1 - p_gt1 if lower_is_benefit else p_gt1
-    p_benefit_mcid = 1 - p_gt_mcid if lower_is_benefit else p_gt_mcid
-    return dict(case=case, measure=c.measure, prior="independent_beta", method="beta_exact",
-                prior_mean_log=np.nan, prior_sd_log=np.nan, prior_p_beyond_mcid=np.nan,
-                mcid=mcid, median=q["median"], lower95=q["lower95"], upper95=q["upper95"],
-                p_benefit=p_benefit, p_benefit_mcid=p_benefit_mcid, p_harm=1 - p_benefit,
-                log_mean=float(mean), log_sd=float(np.sqrt(var)))

@@ -16,6 +16,13 @@ pessimistic             −log MCID   P(any benefit) = 0.15 (harm as large as th
 For difference measures the same table holds with ``d = |MCID|`` and ψ on the identity scale; the
 minimally informative SD is then ``100·d``. User-defined priors (:class:`Prior`) are appended.
 
+For 2×2 counts (exact route, :mod:`bayes_iris.reanalysis.counts`) ``minimally_informative`` is
+not N(0, 10²) on ψ but Jeffreys' Beta(½, ½) on each arm's risk — symmetric in the arms, and
+finite where a zero cell leaves the likelihood of ψ flat in one direction (a N(0, 10²) prior
+would then hand a tail of e^±20 to the prior); the other priors stay normal on ψ with a
+baseline-risk prior symmetric in the arms, and ``independent_beta`` (uniform Beta(1, 1) on each
+arm) is added. With ``method="normal"`` every prior of this table is used as it stands.
+
 Merge order (later wins, :mod:`bayes_iris.priors`): :data:`DEFAULTS` (the tail probabilities in the
 table) ← named set (:data:`PRIOR_SETS`; one, ``"default"``) ← the user's ``overrides``. User-defined
 priors (:class:`Prior`, ``--prior NAME=MEAN,SD``) are appended to the grid; :func:`statement` gives

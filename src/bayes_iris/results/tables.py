@@ -15,6 +15,9 @@ table                               columns
 ``reanalysis_summary``              :data:`REANALYSIS_COLUMNS` + ``source``
                                     (``reanalysis.model``)
 ``diagnostics_<step>``              :data:`DIAGNOSTICS_COLUMNS` (``inference.diagnostics``)
+``design_*``, ``map_*``             :data:`DESIGN_TABLE_COLUMNS` (``phase3.tables``): the
+                                    recommendations, curves, OC, group-sequential boundaries
+                                    and OC, safety rule, design priors, assumptions, MAP tables
 ==================================  ==========================================================
 
 Every table also carries a first column ``provenance`` (``ResultsDir.write_table``).
@@ -31,6 +34,7 @@ import pandas as pd
 
 from ..errors import InputError, Problem
 from ..inference.diagnostics import DIAGNOSTICS_COLUMNS
+from ..phase3.tables import DESIGN_TABLE_COLUMNS
 from ..reanalysis.model import REANALYSIS_COLUMNS
 from ..safety.effects import AE_TABLE_COLUMNS, SOC_TABLE_COLUMNS
 from ..trajectory.effects import (
@@ -45,6 +49,7 @@ if TYPE_CHECKING:  # the design package imports JAX: only when a reader needs it
 __all__ = [
     "AE_TABLE_COLUMNS",
     "DESIGN_INPUTS_COLUMNS",
+    "DESIGN_TABLE_COLUMNS",
     "DIAGNOSTICS_COLUMNS",
     "EFFECT_COLUMNS",
     "LEDGER",
@@ -81,6 +86,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "ae_soc_summary": SOC_TABLE_COLUMNS,
     "diagnostics_adverse_events": DIAGNOSTICS_COLUMNS,
     "reanalysis_summary": [*REANALYSIS_COLUMNS, "source"],
+    **DESIGN_TABLE_COLUMNS,
 }
 
 
@@ -149,8 +155,18 @@ STEPS: tuple[StepSpec, ...] = (
     StepSpec(
         "05_phase3_design",
         "Phase III design",
-        ("design_sample_size", "design_recommendations", "design_oc", "design_boundaries"),
-        ("design_assurance_curves", "design_oc_curves", "design_boundaries"),
+        tuple(DESIGN_TABLE_COLUMNS),
+        (
+            "design_assurance_curves",
+            "design_oc_curves",
+            "design_gsd_boundaries",
+            "design_gsd_expected_n",
+            "design_boundaries",
+            "map_forest_placebo_mortality",
+            "map_density_placebo_mortality",
+            "map_forest_cyt107_alc",
+            "map_density_cyt107_alc",
+        ),
     ),
 )
 
