@@ -15,6 +15,10 @@ table                               columns
 ``reanalysis_summary``              :data:`REANALYSIS_COLUMNS` + ``source``
                                     (``reanalysis.model``)
 ``diagnostics_<step>``              :data:`DIAGNOSTICS_COLUMNS` (``inference.diagnostics``)
+``km_curves``                       :data:`KM_COLUMNS` (``data.survival``)
+``mortality_summary``,              :data:`MORTALITY_COLUMNS`, :data:`CONTRAST_COLUMNS`
+``mortality_contrast``              (``data.survival``)
+``ae_breakdown``                    :data:`BREAKDOWN_COLUMNS` (``safety.breakdown``)
 ==================================  ==========================================================
 
 Every table also carries a first column ``provenance`` (``ResultsDir.write_table``).
@@ -29,9 +33,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..data.survival import CONTRAST_COLUMNS, KM_COLUMNS, MORTALITY_COLUMNS
 from ..errors import InputError, Problem
 from ..inference.diagnostics import DIAGNOSTICS_COLUMNS
 from ..reanalysis.model import REANALYSIS_COLUMNS
+from ..safety.breakdown import BREAKDOWN_COLUMNS
 from ..safety.effects import AE_TABLE_COLUMNS, SOC_TABLE_COLUMNS
 from ..trajectory.effects import (
     DESIGN_INPUTS_COLUMNS,
@@ -81,6 +87,10 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "ae_soc_summary": SOC_TABLE_COLUMNS,
     "diagnostics_adverse_events": DIAGNOSTICS_COLUMNS,
     "reanalysis_summary": [*REANALYSIS_COLUMNS, "source"],
+    "km_curves": KM_COLUMNS,
+    "mortality_summary": MORTALITY_COLUMNS,
+    "mortality_contrast": CONTRAST_COLUMNS,
+    "ae_breakdown": BREAKDOWN_COLUMNS,
 }
 
 
@@ -109,9 +119,10 @@ class StepSpec:
 STEPS: tuple[StepSpec, ...] = (
     StepSpec(
         "01_data",
-        "Data: CONSORT counts, baseline table, observed lymphocyte counts",
-        ("consort", "baseline", "labs_long", "parameters_synthetic"),
-        ("observed_alc",),
+        "Data: CONSORT counts, baseline table, observed lymphocyte counts, deaths",
+        ("consort", "baseline", "labs_long", "parameters_synthetic", "km_curves",
+         "mortality_summary", "mortality_contrast"),
+        ("observed_alc", "km_curves"),
     ),
     StepSpec(
         "02_trajectories",
@@ -129,6 +140,8 @@ STEPS: tuple[StepSpec, ...] = (
             "trajectory_cd8",
             "day29_ratio_forest",
             "effects_by_day",
+            "regimen_contrast",
+            "effect_prior_posterior",
             "ppc_alc",
             "prior_predictive_alc",
             "trace_alc",
@@ -137,14 +150,16 @@ STEPS: tuple[StepSpec, ...] = (
     StepSpec(
         "03_adverse_events",
         "Adverse events (Berry & Berry hierarchy)",
-        ("ae_summary", "ae_soc_summary", "ae_two_arm_builtin", "diagnostics_adverse_events"),
-        ("ae_shrinkage", "ae_forest", "respiratory_distress_3of15"),
+        ("ae_summary", "ae_soc_summary", "ae_two_arm_builtin", "diagnostics_adverse_events",
+         "ae_breakdown"),
+        ("ae_shrinkage", "ae_forest", "ae_breakdown", "respiratory_distress_3of15"),
     ),
     StepSpec(
         "04_summary_reanalysis",
         "Reanalysis of published summary data",
         ("reanalysis_summary",),
-        ("reanalysis_triplot_sepsis_mortality", "reanalysis_triplot_sepsis_secondary_infection"),
+        ("reanalysis_forest", "reanalysis_triplot_sepsis_mortality",
+         "reanalysis_triplot_sepsis_secondary_infection"),
     ),
     StepSpec(
         "05_phase3_design",
