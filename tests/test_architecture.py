@@ -2,7 +2,7 @@
 module over ~500 lines. The layer order (lowest first) is the one ARCHITECTURE.md documents:
 
 0. foundation — ``errors``, ``seeds``, ``atomic``, ``fingerprints``, ``paths``, ``priors``,
-   ``result``, ``_version``, ``_lazy``
+   ``result``, ``progress``, ``_version``, ``_lazy``
 1. ``data``          2. ``design``        3. ``inference``       4. ``plots``
 5. the analyses — ``trajectory``, ``safety``, ``reanalysis`` (side by side: never each other)
 6. ``results``       7. ``pipeline``      8. ``report``          9. ``cli``
@@ -19,8 +19,8 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "bayes_iris"
 LAYERS = [
-    {"errors", "seeds", "atomic", "fingerprints", "paths", "priors", "result", "_version",
-     "_lazy"},
+    {"errors", "seeds", "atomic", "fingerprints", "paths", "priors", "result", "progress",
+     "_version", "_lazy"},
     {"data"},
     {"design"},
     {"inference"},

@@ -9,6 +9,7 @@ terminal), with a 1-second heartbeat. The test records when each line arrives.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import subprocess
 import sys
@@ -79,7 +80,7 @@ def test_non_tty_run_prints_a_line_at_least_every_heartbeat(tmp_path):
     assert all(t.startswith("[") and "] " in t for t in text[start:end + 1]), joined
     # never silent for longer than the heartbeat (1 s) plus the runner's polling slack
     times = [a for a, _ in arrivals[start:end + 1]]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert max(gaps) < 2.5, (max(gaps), joined)
     # the step's own output and the progress lines went to its log, not to the console
     assert "some ordinary output of the step" not in joined

@@ -54,7 +54,8 @@ def key_days(days, preferred=PREFERRED_DAYS, most: int = 5) -> list[int]:
     >>> key_days([0, 5, 10])
     [5, 10]
     """
-    after = sorted({int(d) for d in days if int(d) > 0})
+    finite = pd.to_numeric(pd.Series(list(days)), errors="coerce").dropna()
+    after = sorted({int(d) for d in finite if d > 0})
     if len(after) <= most:
         return after
     chosen = [min(after, key=lambda d, p=p: abs(d - p)) for p in preferred]
@@ -73,6 +74,15 @@ def _effect_rows(rep: Report, quantity: str) -> pd.DataFrame | None:
         alc = df[df["marker"] == "alc"]
     others = df[df["marker"] != "alc"]
     return pd.concat([alc, others], ignore_index=True)
+
+
+def _day(values, default: int = 29) -> int:
+    v = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
+    return int(v.iloc[0]) if len(v) else default
+
+
+def _missing(df: pd.DataFrame, cols) -> list[str]:
+    return [c for c in cols if c not in df.columns]
 
 
 def _fmt_p(v: object) -> str:
@@ -162,6 +172,10 @@ def prior_sensitivity(rep: Report) -> h.HTMLFragment:
     df = rep.data("prior_sensitivity")
     if df is None:
         return rep.unavailable("tables/prior_sensitivity.csv", TRAJ)
+    need = ["prior_set", "prior_log_mean", "prior_log_sd", "prior_p_gt_2", "median", "lower95",
+            "upper95", "p_gt_2"]
+    if _missing(df, need):
+        return rep.table("prior_sensitivity", step=TRAJ, caption="Prior sensitivity")
     shown = pd.DataFrame({
         "Prior set": df["prior_set"],
         "Prior on the log ratio": [f"Normal({m:.2f}, {s:.2f})" for m, s in zip(
@@ -171,7 +185,7 @@ def prior_sensitivity(rep: Report) -> h.HTMLFragment:
             df["median"], df["lower95"], df["upper95"], strict=True)],
         "Posterior P(ratio > 2)": [_fmt_p(v) for v in df["p_gt_2"]],
     })
-    day = int(df["day"].iloc[0]) if len(df) else 29
+    day = _day(df["day"]) if "day" in df else 29
     return rep.table("prior_sensitivity", step=TRAJ, frame=shown, max_rows=None,
                      caption=f"Day-{day} ALC ratio CYT107 / placebo under each prior set")
 
@@ -245,6 +259,8 @@ def two_arm(rep: Report) -> h.HTMLFragment:
     df = rep.data("ae_two_arm_builtin")
     if df is None:
         return rep.unavailable("tables/ae_two_arm_builtin.csv", SAFETY)
+    if _missing(df, ["kind", "quantity", "median", "lower95", "upper95", "probability"]):
+        return rep.table("ae_two_arm_builtin", step=SAFETY, caption="3/15 vs 0/6")
     names = {"p_treated": "Risk on CYT107", "p_control": "Risk on placebo",
              "risk_difference": "Risk difference", "risk_ratio": "Risk ratio",
              "odds_ratio": "Odds ratio"}

@@ -10,9 +10,13 @@ Examples
 ('P(θ > 0)', 'Some new column')
 >>> value_label("arm", "cyt107"), value_label("regimen", "twice_weekly")
 ('CYT107', 'twice weekly')
+>>> value_label("source", "FACTS.md [A]")
+'public record: article abstract'
 """
 
 from __future__ import annotations
+
+import re
 
 __all__ = ["COLUMN_LABELS", "VALUE_LABELS", "column_label", "value_label"]
 
@@ -98,8 +102,21 @@ def column_label(name: str) -> str:
     return text[:1].upper() + text[1:] if text else name
 
 
+#: Evidence levels of the project's record of public facts (``[A]``, ``[R]``, ...).
+EVIDENCE = {"A": "article abstract", "R": "trial registry", "N": "press report",
+            "M": "meta-analysis", "I": "inferred"}
+_FACTS = re.compile(r"FACTS\.md\s*\[([A-Z])\]")
+
+
 def value_label(column: str, value: object) -> object:
-    """The text shown for ``value`` in column ``column`` (unchanged when there is no label)."""
+    """The text shown for ``value`` in column ``column`` (unchanged when there is no label).
+
+    A source written as the project's internal fact sheet with an evidence level ("FACTS.md
+    [A]") is shown as the kind of public record it is.
+    """
+    if str(column) == "source" and isinstance(value, str) and "FACTS.md" in value:
+        return _FACTS.sub(lambda m: "public record: " + EVIDENCE.get(m.group(1), m.group(1)),
+                          value).replace("FACTS.md", "public record")
     table = VALUE_LABELS.get(str(column))
     if table is None or not isinstance(value, str):
         return value
