@@ -177,7 +177,9 @@ def describe(event: dict[str, Any]) -> str:
         return f"{what}: {status} in {format_seconds(float(event.get('elapsed', 0)))}"
     parts = [f"{what}: running {format_seconds(float(event.get('elapsed', 0)))}"]
     total, done = event.get("total"), event.get("done")
-    if total and done is not None and done > 0:
+    if total and done is not None and done >= total:
+        parts.append(f"draws {done}/{total}, collecting the trace")
+    elif total and done is not None and done > 0:
         parts.append(f"draws {done}/{total} ({100 * done / total:.0f} %)")
         if event.get("left") is not None:
             parts.append(f"about {format_seconds(float(event['left']))} left")
