@@ -111,9 +111,10 @@ def test_rich_monitor_shows_fit_draws_and_time_left():
     m.step_event("02_trajectories", {"event": "start", "name": "alc_piecewise_default",
                                      "kind": "fit", "total": 6000})
     m.step_event("02_trajectories", {"event": "draws", "name": "alc_piecewise_default",
-                                     "kind": "fit", "total": 6000, "done": 3000})
+                                     "kind": "fit", "total": 6000, "done": 3000, "left": 30})
     task = m.progress.tasks[-1]
     assert task.total == 6000 and task.completed == 3000
+    assert task.fields == {"draws": "3000/6000 draws", "left": "about 30 s left"}
     m.step_event("02_trajectories", {"event": "end", "name": "alc_piecewise_default",
                                      "kind": "fit", "elapsed": 61.0, "ok": True})
     m.step_finished("02_trajectories", "ok", 75.0)

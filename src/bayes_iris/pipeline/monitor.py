@@ -127,18 +127,17 @@ class RichMonitor:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
-            MofNCompleteColumn,
             Progress,
             SpinnerColumn,
             TextColumn,
             TimeElapsedColumn,
-            TimeRemainingColumn,
         )
 
+        # steps: spinner, name, elapsed; fits: a bar of their draws and the time left
         self.progress = Progress(
             SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=28),
-            MofNCompleteColumn(), TextColumn("draws", style="dim"), TimeElapsedColumn(),
-            TextColumn("left:", style="dim"), TimeRemainingColumn(),
+            TextColumn("{task.fields[draws]}"), TimeElapsedColumn(),
+            TextColumn("{task.fields[left]}", style="dim"),
             console=console or Console(stderr=True), transient=False,
         )
         self.progress.start()
@@ -148,17 +147,23 @@ class RichMonitor:
 
     def step_started(self, stem: str, index: int, total: int) -> None:
         self.index = f"[{index}/{total}]"
-        self.step_task = self.progress.add_task(f"{self.index} {stem}", total=None)
+        self.step_task = self.progress.add_task(f"{self.index} {stem}", total=None, draws="",
+                                                left="")
 
     def step_event(self, stem: str, event: dict[str, Any]) -> None:
         kind = event.get("event")
         name = f"   {event.get('kind', 'task')} {event.get('name', '?')}"
         if kind == "start":
             self._drop_fit()
-            self.fit_task = self.progress.add_task(name, total=event.get("total"))
+            self.fit_task = self.progress.add_task(name, total=event.get("total"),
+                                                   draws="compiling", left="")
         elif kind in {"draws", "heartbeat"} and self.fit_task is not None:
-            self.progress.update(self.fit_task, completed=event.get("done") or 0,
-                                 total=event.get("total"))
+            done, total = event.get("done") or 0, event.get("total")
+            left = event.get("left")
+            self.progress.update(
+                self.fit_task, completed=done, total=total,
+                draws=f"{done}/{total} draws" if done else "compiling",
+                left=f"about {format_seconds(float(left))} left" if left is not None else "")
         elif kind == "end":
             self._drop_fit()
             self.progress.console.print(f"   {describe(event)}", highlight=False)
