@@ -41,3 +41,24 @@ def test_risk_differences_point_the_right_way():
     assert (b["rd_lower95"] <= b["rd_median"]).all() and (b["rd_median"] <= b["rd_upper95"]).all()
     higher = b["n_cyt107"] / b["N_cyt107"] > b["n_placebo"] / b["N_placebo"] + 0.2
     assert (b.loc[higher, "p_higher_cyt107"] > 0.5).all()
+
+
+def test_plots_keep_names_literal_and_whole():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from bayes_iris.plots.checks import check_figure
+    from bayes_iris.safety.plots import plot_ae_breakdown
+
+    long_soc = "General disorders and administration site conditions"
+    t = pd.DataFrame(dict(category=["soc", "soc"], group=["Costs $x$ disorders", long_soc],
+                          n_cyt107=[1, 9], N_cyt107=17, n_placebo=[2, 4], N_placebo=10,
+                          rd_median=[-0.1, 0.1], rd_lower95=[-0.4, -0.2], rd_upper95=[0.1, 0.4],
+                          p_higher_cyt107=[0.2, 0.7]))
+    fig = plot_ae_breakdown(t)
+    check = check_figure(fig)  # draws: a "$...$" label would fail to parse as mathtext
+    labels = " ".join(t.get_text() for t in fig.axes[0].get_yticklabels())
+    assert "Costs $x$ disorders" in labels.replace("\\$", "$")
+    assert "administration site" in labels and "conditions" in labels  # wrapped, not cut
+    assert check["has_legend"] and check["tick_label_overlaps"] == 0
+    plt.close(fig)

@@ -68,13 +68,18 @@ def _apply_rows(ax, ticks, labels, headers, *, band_axes=()) -> None:
                 ha="left", zorder=5)
 
 
+def _plain(text: object) -> str:
+    """An event or class name as literal text (a "$" would start matplotlib's mathtext)."""
+    return str(text).replace("$", r"\$")
+
+
 def _ae_groups(t: pd.DataFrame) -> tuple[list[tuple[str, list[str]]], list[int]]:
     groups, order = [], []
     for soc, g in t.groupby("soc", sort=False):
-        rows = [f"{term}  ({int(nt)}/{int(Nt)} vs {int(nc)}/{int(Nc)})"
+        rows = [f"{_plain(term)}  ({int(nt)}/{int(Nt)} vs {int(nc)}/{int(Nc)})"
                 for term, nt, Nt, nc, Nc in zip(g.term, g.n_cyt107, g.N_cyt107, g.n_placebo,
                                                 g.N_placebo, strict=True)]
-        groups.append((str(soc), rows))
+        groups.append((_plain(soc), rows))
         order += list(g.index)
     return groups, order
 
@@ -210,8 +215,8 @@ def plot_ae_breakdown(table: pd.DataFrame, *, title: str | None = None) -> Figur
     t = table.reset_index(drop=True)
     groups, order = [], []
     for cat, g in t.groupby("category", sort=False):
-        rows = [f"{wrap(grp, 46)}\n({int(a)}/{int(b)} vs {int(c)}/{int(d)})" if len(grp) > 30
-                else f"{grp}  ({int(a)}/{int(b)} vs {int(c)}/{int(d)})"
+        rows = [f"{wrap(_plain(grp), 46)}\n({int(a)}/{int(b)} vs {int(c)}/{int(d)})"
+                if len(grp) > 30 else f"{_plain(grp)}  ({int(a)}/{int(b)} vs {int(c)}/{int(d)})"
                 for grp, a, b, c, d in zip(g.group, g.n_cyt107, g.N_cyt107, g.n_placebo,
                                            g.N_placebo, strict=True)]
         groups.append((CATEGORY_TITLES.get(str(cat), str(cat)), rows))
