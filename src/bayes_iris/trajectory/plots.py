@@ -95,7 +95,9 @@ def plot_effects_by_day(table: pd.DataFrame, *, marker: str = "alc", ax=None) ->
     for (label, pset), g in table[(table["quantity"] == "ratio")
                                   & (table["marker"] == marker)].groupby(["model", "prior_set"]):
         g = g.sort_values("day")
-        line = ax.plot(g["day"], g["median"], marker="o", label=f"{label}, {pset}")
+        name = (f"joint model ({str(label).removeprefix('joint_')})"
+                if str(label).startswith("joint") else f"{marker.upper()} model ({label})")
+        line = ax.plot(g["day"], g["median"], marker="o", label=f"{name}, {pset} prior")
         ax.fill_between(g["day"], g["lower95"], g["upper95"], alpha=0.12,
                         color=line[0].get_color(), lw=0)
     ax.axhline(1.0, color="grey", ls=":", label="no effect (ratio 1)")
@@ -103,7 +105,7 @@ def plot_effects_by_day(table: pd.DataFrame, *, marker: str = "alc", ax=None) ->
     ax.set_xlabel("study day")
     ax.set_ylabel(f"{marker.upper()} ratio CYT107 / placebo (log scale)")
     ax.set_title("Treatment effect by day (median; band: 95 % credible interval)")
-    ax.legend(fontsize=7, title="model, prior set", title_fontsize=7)
+    ax.legend(fontsize=7, loc="lower right")
     return fig
 
 
