@@ -1,5 +1,11 @@
 """Benchmark of the phase III design engine.
 
+0. The exact probability-of-success curve: binary endpoint, success if P(θ_t − θ_c > 0) > 97.5 %,
+   Beta(1, 1) on treatment and the robust MAP mixture of the RBesT vignette (weights × 0.8 plus
+   Beta(1, 1) at 0.2) as the control arm's analysis prior, per-arm beta design priors, 40 total
+   sample sizes (20 … 800, 1:1). Timed with every memo cache cleared (target ≤ 1 s on 2 cores),
+   and again warm. Also: the refined sample-size searches of the presets, and group-sequential
+   calibration (Pocock/OBF, K = 5; binary K = 3).
 1. An assurance curve for a binary endpoint (28-day mortality, success if P(mortality lower on
    CYT107) > 97.5 %, uniform analysis priors, elicited design prior RR 95 % in [0.55, 1.05],
    control risk ~ the stated assumption): 40 total sample sizes (20 … 800) × 10⁵ simulated
@@ -38,6 +44,69 @@ def _timeit(fn, repeat: int = 3) -> tuple[float, object]:
     return best, out
 
 
+def _clear_caches() -> None:
+    from bayes_iris.design import rules
+
+    rules._DECISION_CACHE.clear()
+
+
+def bench_exact(repeat: int = 3) -> list[tuple[str, str, str]]:
+    from bayes_iris.design import (
+        BayesRule,
+        BetaMix,
+        BinaryDesign,
+        Criterion,
+        TwoArmDesignPrior,
+        sample_size,
+    )
+    from bayes_iris.design.sequential import GroupSequentialNormal, calibrate
+    from bayes_iris.design.sequential_binary import GroupSequentialBinary, calibrate_binary
+
+    map_prior = BetaMix([0.4612914, 0.1917812, 0.1893896, 0.1575378],
+                        [33.9513487, 19.4400089, 12.2692310, 2.2521243],
+                        [103.0146367, 41.5205219, 55.9202833, 5.4812202])
+    rule = BayesRule(criteria=[Criterion(prob=0.975)])
+    template = BinaryDesign(rule, BetaMix.single(1, 1), map_prior.robustify(0.2), 1, 1)
+    dp = TwoArmDesignPrior(BetaMix.single(9, 11), map_prior)
+    grid = np.linspace(20, 800, 40).astype(int) // 2 * 2
+
+    def curve():
+        _clear_caches()
+        return sample_size(template, dp, n_grid=grid, progress=False)
+
+    t_cold, res = _timeit(curve, repeat)
+    t_warm, _ = _timeit(lambda: sample_size(template, dp, n_grid=grid, progress=False), repeat)
+    rows = [("PoS curve: exact, 40 sizes (20-800), robust MAP control prior, caches cleared",
+             f"{t_cold:.3f} s", "target <= 1 s" + (" ✔" if t_cold <= 1 else " ✘")
+             + f"; recommended n = {res.recommended_n}"),
+            ("PoS curve: the same with warm decision-matrix cache", f"{t_warm:.3f} s", "")]
+    for ep, metric in (("mortality", "expected_power"), ("infection", "expected_power"),
+                       ("safety", "assurance"), ("alc", "assurance")):
+        _clear_caches()
+        t0 = time.perf_counter()
+        r = sample_size(ep, metric=metric, progress=False)
+        rows.append((f"sample_size('{ep}', metric='{metric}'): refined exact search",
+                     f"{time.perf_counter() - t0:.2f} s",
+                     f"{r.extra['evaluated']} designs; first {r.first_crossing_n}, sustained "
+                     f"{r.sustained_n}"))
+    sizes = np.arange(1, 6) * 40
+    gsd = GroupSequentialNormal(n1=sizes, n2=sizes, sigma1=1.0, sigma2=1.0, efficacy=0.99)
+    t0 = time.perf_counter()
+    z = calibrate(gsd, 0.025, shape="obf").boundaries()["efficacy_z"]
+    rows.append(("group-sequential normal: calibrate OBF, K = 5 (exact recursion)",
+                 f"{time.perf_counter() - t0:.2f} s", f"final z = {z.iloc[-1]:.3f}"))
+    flat = BetaMix.single(1, 1)
+    gsb = GroupSequentialBinary(BayesRule(criteria=[Criterion(prob=0.975, lower_tail=True)]),
+                                flat, flat, n1=[100, 200, 300], n2=[100, 200, 300],
+                                efficacy=0.99, futility=[0.1, 0.2])
+    t0 = time.perf_counter()
+    d, table = calibrate_binary(gsb, 0.025, null_rates=[0.25, 0.35, 0.45])
+    rows.append(("group-sequential binary: calibrate to worst of 3 null rates, K = 3, n = 600",
+                 f"{time.perf_counter() - t0:.2f} s",
+                 f"threshold {d.efficacy[0]:.4f}, max type I {table.type_I_error.max():.4f}"))
+    return rows
+
+
 def bench_curve(n_sim: int, n_loop: int, seed: int) -> list[tuple[str, str, str]]:
     from bayes_iris.design import (
         BayesRule,
@@ -59,6 +128,7 @@ def bench_curve(n_sim: int, n_loop: int, seed: int) -> list[tuple[str, str, str]
     dp = BinaryDesignPrior(control=control_risk("mortality")[0],
                            log_rr=normal_from_quantiles(np.log(0.55), np.log(1.05)),
                            label="elicited", source="benchmark")
+    _clear_caches()
     t0 = time.perf_counter()
     designs = [BinaryDesign(rule, flat, flat, n // 2, n // 2) for n in grid]
     for d in designs:
@@ -124,14 +194,25 @@ def bench_dask(seed: int, fast: bool) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _load() -> str:
+    import os
+
+    return ", ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--fast", action="store_true", help="smaller budgets")
     p.add_argument("--skip-dask", action="store_true")
+    p.add_argument("--skip-simulation", action="store_true",
+                   help="only the exact computations (section 0)")
     p.add_argument("--seed", type=int, default=20180307)
     args = p.parse_args(argv)
     n_sim = 10_000 if args.fast else 100_000
-    rows = bench_curve(n_sim, 25 if args.fast else 100, args.seed)
+    load_before = _load()
+    rows = bench_exact(1 if args.fast else 3)
+    if not args.skip_simulation:
+        rows += bench_curve(n_sim, 25 if args.fast else 100, args.seed)
     if not args.skip_dask:
         rows += bench_dask(args.seed, args.fast)
     width = max(len(r[0]) for r in rows)
@@ -145,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Run {datetime.now(UTC).isoformat(timespec='seconds')} on {platform.machine()}, "
         f"Python {platform.python_version()}, JAX {jax.__version__} ({jax.default_backend()}), "
-        f"{'--fast' if args.fast else 'full budget'}; the machine's 2 cores may be shared.",
+        f"{'--fast' if args.fast else 'full budget'}; the machine's 2 cores may be shared: "
+        f"load average (1, 5, 15 min) before {load_before}, after {_load()} (`uptime`).",
         "",
         "| what | time | note |",
         "|---|---:|---|",

@@ -25,7 +25,7 @@ LAYERS = [
     {"design"},
     {"inference"},
     {"plots"},
-    {"trajectory", "safety", "reanalysis"},
+    {"trajectory", "safety", "reanalysis", "map_prior"},
     {"results"},
     {"pipeline"},
     {"report"},

@@ -85,3 +85,22 @@ def test_phase3_script_bad_upstream_table_exit_2(tmp_path):
                                                      index=False)
     assert _load_script().main(["--fast", "--results", str(tmp_path)]) == 2
     assert not (tables / "design_sample_size.csv").exists()
+
+
+def test_cli_design_cap_exits_2_immediately(tmp_path):
+    import time
+
+    out = tmp_path / "curve.csv"
+    t0 = time.perf_counter()
+    assert cli_main(["design", "--endpoint", "mortality", "--n-max", "100000000", "--out",
+                     str(out)]) == 2
+    assert time.perf_counter() - t0 < 5  # refused before any computation
+    assert not out.exists()
+
+
+def test_cli_design_prints_purpose_and_sustained_crossing(tmp_path):
+    out = tmp_path / "alc.csv"
+    assert cli_main(["design", "--endpoint", "alc", "--out", str(out)]) == 0
+    df = pd.read_csv(out)
+    assert df["purpose"].iloc[0].startswith("phase II / mechanistic")
+    assert {"recommended_n", "first_crossing_n"} <= set(df)

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from bayes_iris.design import (
+    BetaMix,
     BinaryDesignPrior,
     NormMix,
     alc_design_prior,
@@ -48,7 +49,8 @@ def test_mortality_sample_size_with_pooled_rr_design_prior(results):
     res = sample_size("mortality", design_prior_from_results(results, "mortality"), n_grid=[100, 300, 600, 1000], n_sim=3000,
                       seed=1, target=0.6)
     # two-arm curves also carry expected power (success given a relevant effect) and its MCSE
-    assert list(res.curve.columns) == [*CURVE_COLUMNS, "expected_power", "expected_power_mcse"]
+    assert list(res.curve.columns) == [*CURVE_COLUMNS, "expected_power", "expected_power_mcse",
+                                       "p_relevant"]
     assert "sepsis_mortality" in res.design_prior_source
     a = res.curve["assurance"].to_numpy()
     assert a[-1] > a[0]
@@ -84,7 +86,83 @@ def test_allocation_and_engines_agree():
 
 
 @pytest.mark.parametrize("kwargs", [dict(endpoint="death"), dict(target=1.5),
-                                    dict(allocation=0), dict(n_grid=[1])])
+                                    dict(allocation=0), dict(endpoint="mortality", n_grid=[1])])
 def test_sample_size_bad_input(kwargs):
     with pytest.raises(InputError):
         sample_size(**{"endpoint": "safety", **kwargs})
+
+
+# -- the exact search: first and sustained crossings, caps, progress, purpose -------------------
+def test_saw_toothed_safety_curve_reports_first_and_sustained_crossings():
+    """The issue's example: the safety design first reaches 0.8 at n = 70 but dips below again;
+    every n is checked here against the exact single-arm assurance."""
+    from bayes_iris.design import (
+        OneSampleRule,
+        SingleArmDesignPrior,
+        assurance_single_arm,
+        safety_design_prior,
+    )
+
+    res = sample_size("safety")
+    rule = OneSampleRule(prob=0.9, threshold=0.10)
+    ns = np.arange(4, 121)
+    a = np.array([assurance_single_arm(rule, BetaMix.single(1, 1), n, safety_design_prior())
+                  for n in ns])
+    ok = a >= 0.8
+    first = int(ns[np.argmax(ok)])
+    sustained = int(ns[np.nonzero(~ok)[0][-1] + 1])
+    assert (res.first_crossing_n, res.sustained_n, res.recommended_n) == (first, sustained,
+                                                                           sustained)
+    assert first < sustained and "not the first crossing" in res.recommendation
+    assert isinstance(SingleArmDesignPrior(rate=0.2), SingleArmDesignPrior)
+
+
+def test_exact_path_has_no_monte_carlo_and_power_is_the_oc():
+    res = sample_size("rise50", metric="power")
+    assert (res.curve["mcse"] == 0).all() and res.method.startswith("exact")
+    from bayes_iris.design import default_design_prior, preset_design
+
+    dp = default_design_prior("rise50")
+    row = res.curve.iloc[len(res.curve) // 2]
+    d = preset_design("rise50").with_n(int(row.n_treat), int(row.n_control))
+    assert row.power_at_point == pytest.approx(float(d.oc(*dp.point())), abs=1e-12)
+    steps = np.diff(res.curve["n_total"])
+    assert steps.min() == 2  # the refined window walks the 1:1 lattice
+
+
+def test_generic_design_needs_no_endpoint_name():
+    from bayes_iris.design import (
+        BayesRule,
+        Criterion,
+        NormalDesign,
+        TwoArmDesignPrior,
+    )
+
+    d = NormalDesign(BayesRule(criteria=[Criterion(prob=0.975)], endpoint="change in SOFA"),
+                     NormMix.single(0, 10), NormMix.single(0, 10), 1, 1, sigma=3.0, sigma2=4.0)
+    dp = TwoArmDesignPrior(NormMix.single(1.5, 0.5), 0.0)
+    res = sample_size(d, dp, n_max=600, allocation=2.0)
+    assert res.endpoint == "change in SOFA" and res.purpose == ""
+    assert (res.curve["n_treat"] == 2 * res.curve["n_control"]).all()
+    hit = res.curve[res.curve.n_total == res.recommended_n].iloc[0]
+    assert hit.assurance >= 0.8
+    below = res.curve[res.curve.n_total < res.recommended_n]
+    assert (below.assurance < 0.8).iloc[-1]  # the step before the recommendation misses
+
+
+def test_cap_is_a_clear_input_error():
+    with pytest.raises(InputError, match="cap of 10000") as err:
+        sample_size("mortality", n_max=100_000_000)
+    assert err.value.problems[0].column == "n_max"
+
+
+def test_biomarker_sizes_are_labelled_mechanistic():
+    assert sample_size("alc", n_grid=[10, 20]).purpose.startswith("phase II / mechanistic")
+    assert sample_size("rise50", n_grid=[10, 20]).purpose.startswith("phase II / mechanistic")
+    assert sample_size("mortality", n_grid=[100]).purpose.startswith("phase III")
+
+
+def test_progress_lines_when_not_a_terminal(capsys):
+    sample_size("safety", n_max=120, progress=True)
+    err = capsys.readouterr().err
+    assert "sample size (one arm binary)" in err and "(100 %)" in err

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from ..errors import InputError
-from .options import DEFAULT, FastOpt, OutOpt, SeedOpt, examples
+from .options import DEFAULT, OutOpt, SeedOpt, examples
 from .output import out
 
 DESIGN_PRIORS = ("default", "robust", "published", "elicited")
@@ -67,38 +67,48 @@ def design_command(
     elicited_rr: Annotated[str | None, typer.Option(
         help="with --design-prior elicited: 95 % interval of the RR, LO,HI")] = None,
     target: Annotated[float, typer.Option(help="target assurance (or power)")] = 0.8,
-    metric: Annotated[str, typer.Option(help="assurance | power")] = "assurance",
+    metric: Annotated[str, typer.Option(
+        help="assurance | power | expected_power")] = "assurance",
     n_max: Annotated[int | None, typer.Option(help="largest total sample size")] = None,
     allocation: Annotated[float, typer.Option(help="treatment:control ratio")] = 1.0,
     results: Annotated[Path | None, typer.Option(
         "--results", help="results folder whose tables/ hold the upstream posteriors")] = None,
     seed: SeedOpt = DEFAULT,
-    fast: FastOpt = False,
+    fast: Annotated[bool, typer.Option(
+        "--fast", help="8 evenly spaced sample sizes instead of the refined search")] = False,
     out_csv: OutOpt = None,
 ) -> int:
-    """Assurance / power versus sample size for the phase III trial, and the recommended n."""
+    """Probability of success / power versus sample size for the phase III trial, and the
+    recommended n (exact; the smallest n from which the target holds for every larger n)."""
     import numpy as np
 
     from .. import atomic
-    from ..design import ENDPOINTS, sample_size
+    from ..design import ENDPOINTS, N_CAP, sample_size
+    from ..design.presets import DEFAULT_N_MAX, DEFAULT_N_MIN, PRESET_KIND
 
     if endpoint not in ENDPOINTS:
         raise InputError(f"unknown --endpoint {endpoint!r}", column="endpoint",
                          hint=f"one of {', '.join(ENDPOINTS)}")
     if n_max is not None and n_max < 4:
         raise InputError("--n-max must be at least 4", column="n-max")
+    kind = PRESET_KIND[endpoint]
+    if n_max is not None and n_max > N_CAP[kind]:
+        raise InputError(f"--n-max {n_max} exceeds the cap of {N_CAP[kind]} patients for the "
+                         f"{endpoint} endpoint ({kind.replace('_', ' ')} design)",
+                         column="n-max", hint=f"choose --n-max <= {N_CAP[kind]}")
     dp = _design_prior(endpoint, design_prior, results, elicited_rr)
-    from ..design.sample_size import DEFAULT_N_MAX
-
     top = n_max or DEFAULT_N_MAX[endpoint]
-    lo = 4 if endpoint in ("alc", "safety", "rise50") else 20
-    grid = sorted({int(v) // 2 * 2 for v in np.linspace(lo, max(top, lo + 2), 8 if fast else 20)})
+    grid = None
+    if fast:
+        lo = DEFAULT_N_MIN[endpoint]
+        grid = sorted({int(v) // 2 * 2 for v in np.linspace(lo, max(top, lo + 2), 8)})
     res = sample_size(endpoint, dp, target=target, metric=metric, allocation=allocation,
-                      n_grid=grid, n_sim=2000 if fast else 20000, seed=seed)
+                      n_grid=grid, n_max=None if fast else top, seed=seed, progress=True)
     table = Table(title=f"Phase III design: {endpoint} — {res.design_prior}",
                   caption=f"design prior source: {res.design_prior_source}")
-    cols = ["n_total", "n_treat", "n_control", "assurance", "mcse", "power_at_point",
-            "p_benefit"]
+    cols = ["n_total", "n_treat", "n_control", "assurance", "power_at_point", "p_benefit"]
+    if metric == "expected_power":
+        cols.append("expected_power")
     for c in cols:
         table.add_column(c, justify="right")
     for row in res.curve.itertuples(index=False):
@@ -106,17 +116,22 @@ def design_command(
                         else str(getattr(row, c)) for c in cols])
     out.print(table)
     out.print(res.rule)
+    out.print(f"[bold]Purpose:[/bold] {res.purpose}", highlight=False)
     for a in res.assumptions:
         out.print(f"[yellow]{a}[/yellow]", highlight=False)
     if res.recommended_n is None:
-        out.print(f"[bold red]No recommended n:[/bold red] {res.note}", highlight=False)
+        why = res.note or f"{metric} does not reach {target:g}"
+        out.print(f"[bold red]No recommended n:[/bold red] {why}", highlight=False)
     else:
+        alloc = "" if endpoint == "safety" else f"; allocation {allocation:g}:1"
         out.print(f"[bold]Recommended total n = {res.recommended_n}[/bold] "
-                  f"({metric} >= {target:g}; allocation {allocation:g}:1)", highlight=False)
+                  f"({metric} >= {target:g}{alloc}). {res.recommendation}", highlight=False)
     if out_csv is not None:
         tab = res.curve.assign(endpoint=endpoint, design_prior=res.design_prior,
                                design_prior_source=res.design_prior_source,
-                               recommended_n=res.recommended_n, target=target, metric=metric)
+                               recommended_n=res.recommended_n,
+                               first_crossing_n=res.first_crossing_n, target=target,
+                               metric=metric, purpose=res.purpose)
         atomic.write_with(out_csv, lambda p: tab.to_csv(p, index=False, lineterminator="\n"))
     return 0
 

@@ -33,7 +33,9 @@ class AssuranceResult:
     """Assurance with its Monte Carlo standard error (0 when exact) and context.
 
     ``power_at_point`` is the OC at the design prior's centre; ``p_benefit`` the design prior's
-    probability that the treatment is better (assurance cannot meaningfully exceed it).
+    probability that the treatment is better (assurance cannot meaningfully exceed it);
+    ``p_relevant`` its probability of a relevant benefit (what ``expected_power`` conditions
+    on); ``zones`` the Go / Consider / No-Go probabilities where computed.
     ``expected_power`` is the probability of success given that the treatment is better,
     E[OC(θ) | benefit] (Kunzmann et al. 2021), with its own MCSE: unlike assurance it can reach
     a conventional target when the design prior puts much mass on no benefit.
@@ -53,6 +55,8 @@ class AssuranceResult:
     method: str
     expected_power: float = float("nan")
     expected_power_mcse: float = float("nan")
+    p_relevant: float = float("nan")
+    zones: dict | None = None
 
 
 def _conditional_mean(values: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
@@ -108,13 +112,13 @@ def assurance(design: BinaryDesign | NormalDesign, design_prior: BinaryDesignPri
         pt, pc = design_prior.point()
         point = float(design.oc(pt, pc))
         better = np.sign(t - c) == sign
+        benefit = float(np.mean(better))  # P(benefit), before any relevance condition
         if relevant is not None:
             better &= (t / c <= relevant) if sign < 0 else (t / c >= relevant)
-        benefit = float(np.mean(better))
         ep, ep_se = _conditional_mean(np.asarray(p, dtype=float), better)
         return AssuranceResult(float(p.mean()), float(p.std(ddof=1) / np.sqrt(n_draws)), point,
                                benefit, n_draws, "monte carlo (Rao-Blackwellised over arm 1)",
-                               ep, ep_se)
+                               ep, ep_se, p_relevant=float(np.mean(better)))
     if isinstance(design, NormalDesign) and isinstance(design_prior, NormalDesignPrior):
         if not np.isclose(design.sigma, design_prior.sigma):
             raise InputError("design and design prior disagree on sigma", column="sigma")
@@ -131,13 +135,10 @@ def assurance(design: BinaryDesign | NormalDesign, design_prior: BinaryDesignPri
             better &= (delta <= relevant) if sign < 0 else (delta >= relevant)
         ep, ep_se = _conditional_mean(hit, better)
         return AssuranceResult(float(hit.mean()), float(hit.std(ddof=1) / np.sqrt(n_draws)),
-                               point, benefit, n_draws, "monte carlo", ep, ep_se)
+                               point, benefit, n_draws, "monte carlo", ep, ep_se,
+                               p_relevant=float(np.mean(better)))
     raise InputError(f"design {type(design).__name__} and design prior "
                      f"{type(design_prior).__name__} do not match", column="design_prior")
-
-
-#: Alias: probability of success is assurance under the design prior.
-probability_of_success = assurance
 
 
 def assurance_exact(design: BinaryDesign, treatment: BetaMix, control: BetaMix) -> float:

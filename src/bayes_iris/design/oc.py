@@ -1,10 +1,13 @@
 """Operating characteristics: P(success) as a function of the true parameters.
 
 Binary endpoints: exact, by enumerating both arms' outcomes against the rule's decision matrix,
-``OC(θ₁, θ₂) = Σ Bin(y₁; n₁, θ₁) Bin(y₂; n₂, θ₂) D[y₁, y₂]``. Normal endpoints (known sampling SD):
-Gauss-Hermite quadrature over the control mean with, at each node, the exact critical values of
-the treatment mean (the success region in ``ȳ₁`` is an interval because posterior probabilities
-are monotone in ``ȳ₁``); closed form for the z-test.
+``OC(θ₁, θ₂) = Σ Bin(y₁; n₁, θ₁) Bin(y₂; n₂, θ₂) D[y₁, y₂]``. Normal endpoints (a known sampling
+SD per arm, ``sigma`` and ``sigma2``): Gauss-Hermite quadrature over the control mean with, at
+each node, the exact region of treatment means (rays per criterion, joined by the rule's
+``combine``; :mod:`bayes_iris.design.normal_regions`); closed form for the z-test.
+
+Three-zone rules (:class:`~bayes_iris.design.decisions.ThreeZoneRule`): ``oc`` is P(Go) and
+``zones`` gives P(Go), P(Consider), P(No-Go) (summing to one) and P(both rules hold).
 
 References
 ----------
@@ -20,8 +23,29 @@ import numpy as np
 from scipy import special, stats
 
 from ..errors import InputError
+from .decisions import ThreeZoneRule, zone_table
 from .distributions import BetaMix, NormMix
+from .normal_regions import hermite_nodes, region_probability, two_arm_cuts
 from .rules import BayesRule, Rule, ZTestRule, rule_decision_matrix
+
+
+def split_total(n_total: int, allocation: float) -> tuple[int, int]:
+    """Treatment and control sizes of a total ``n_total`` at ``allocation`` (treatment :
+    control), rounding the treatment arm; each arm at least 1.
+
+    Examples
+    --------
+    >>> split_total(90, 2.0)
+    (60, 30)
+    """
+    n_t = round(n_total * allocation / (1 + allocation))
+    return max(n_t, 1), max(n_total - n_t, 1)
+
+
+def _both(rule):
+    """A BayesRule holding every criterion of a three-zone rule's go and nogo rules."""
+    return rule.go.model_copy(update={"criteria": [*rule.go.criteria, *rule.nogo.criteria],
+                                      "combine": "all"})
 
 
 def _check_n(n, name):
@@ -49,22 +73,64 @@ class BinaryDesign:
     True
     """
 
-    rule: Rule
+    rule: Rule | ThreeZoneRule
     prior1: BetaMix | None
     prior2: BetaMix | None
     n1: int
     n2: int
     _D: np.ndarray | None = field(default=None, repr=False)
+    _Z: np.ndarray | None = field(default=None, repr=False)
+
+    kind = "two_arm_binary"
 
     def __post_init__(self) -> None:
         self.n1, self.n2 = _check_n(self.n1, "n1"), _check_n(self.n2, "n2")
 
     @property
+    def n_total(self) -> int:
+        return self.n1 + self.n2
+
+    def with_n(self, n1: int, n2: int) -> BinaryDesign:
+        """The same rule and priors with other sample sizes."""
+        return BinaryDesign(self.rule, self.prior1, self.prior2, n1, n2)
+
+    @property
     def decision(self) -> np.ndarray:
-        """``D[y₁, y₂]`` (bool, shape ``(n₁+1, n₂+1)``)."""
+        """``D[y₁, y₂]`` (bool, shape ``(n₁+1, n₂+1)``); for a three-zone rule, the Go region."""
         if self._D is None:
-            self._D = rule_decision_matrix(self.rule, self.prior1, self.prior2, self.n1, self.n2)
+            rule = self.rule.go if isinstance(self.rule, ThreeZoneRule) else self.rule
+            self._D = rule_decision_matrix(rule, self.prior1, self.prior2, self.n1, self.n2)
         return self._D
+
+    @property
+    def zone_matrix(self) -> np.ndarray:
+        """``Z[y₁, y₂]`` in {0: No-Go, 1: Consider, 2: Go} (a two-zone rule: 0 or 2)."""
+        if self._Z is None:
+            go = self.decision
+            if isinstance(self.rule, ThreeZoneRule):
+                nogo = rule_decision_matrix(self.rule.nogo, self.prior1, self.prior2, self.n1,
+                                            self.n2)
+                self._Z = np.where(go, 2, np.where(nogo, 0, 1))
+            else:
+                self._Z = np.where(go, 2, 0)
+        return self._Z
+
+    def zones(self, theta1, theta2) -> dict[str, np.ndarray]:
+        """Exact P(Go), P(Consider), P(No-Go) (sum to one) and P(both rules hold)."""
+        t1, t2 = np.broadcast_arrays(np.asarray(theta1, float), np.asarray(theta2, float))
+        p1 = stats.binom.pmf(np.arange(self.n1 + 1), self.n1, t1[..., None])
+        p2 = stats.binom.pmf(np.arange(self.n2 + 1), self.n2, t2[..., None])
+        Z = self.zone_matrix
+
+        def prob(mask):
+            return np.einsum("...i,ij,...j->...", p1, mask.astype(float), p2)
+
+        conflict = None
+        if isinstance(self.rule, ThreeZoneRule):
+            nogo = rule_decision_matrix(self.rule.nogo, self.prior1, self.prior2, self.n1,
+                                        self.n2)
+            conflict = prob(nogo & self.decision)
+        return zone_table(prob(Z == 2), prob(Z == 0), conflict)
 
     def intervals(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Per ``y₂``, the success interval ``lo ≤ y₁ ≤ hi`` (``lo > hi``: empty), or ``None`` if
@@ -115,44 +181,97 @@ def oc_binary(rule: Rule, prior1: BetaMix | None, prior2: BetaMix | None, n1: in
 
 @dataclass
 class NormalDesign:
-    """A two-arm normal design with known sampling SD ``sigma`` (arm 1 = treatment).
+    """A two-arm normal design with a known sampling SD per arm (arm 1 = treatment).
+
+    ``sigma`` is arm 1's SD and ``sigma2`` arm 2's (default: the same). The observed means have
+    standard errors ``sigma/√n1`` and ``sigma2/√n2``.
 
     Examples
     --------
     >>> d = NormalDesign(ZTestRule(alpha=0.025), None, None, 100, 100, sigma=1.0)
     >>> round(float(d.oc(0.4, 0.0)), 3)  # power of the z-test, 1 - Φ(1.96 - 0.4/√0.02)
     0.807
+    >>> d2 = NormalDesign(ZTestRule(alpha=0.025), None, None, 100, 50, sigma=1.0, sigma2=2.0)
+    >>> round(d2.se2, 4)
+    0.2828
     """
 
-    rule: Rule
+    rule: Rule | ThreeZoneRule
     prior1: NormMix | None
     prior2: NormMix | None
     n1: int
     n2: int
     sigma: float
+    sigma2: float | None = None
+
+    kind = "two_arm_normal"
 
     def __post_init__(self) -> None:
         self.n1, self.n2 = _check_n(self.n1, "n1"), _check_n(self.n2, "n2")
-        if not self.sigma > 0:
-            raise InputError(f"sigma must be > 0, got {self.sigma}", column="sigma")
-        if isinstance(self.rule, BayesRule) and (self.prior1 is None or self.prior2 is None):
+        for name, v in (("sigma", self.sigma), ("sigma2", self.sigma2)):
+            if v is not None and not (np.isfinite(v) and v > 0):
+                raise InputError(f"{name} must be a finite number > 0, got {v}", column=name)
+        if self.sigma2 is None:
+            self.sigma2 = self.sigma
+        needs_priors = isinstance(self.rule, BayesRule | ThreeZoneRule)
+        if needs_priors and (self.prior1 is None or self.prior2 is None):
             raise InputError("a Bayesian rule needs analysis priors for both arms",
                              column="prior")
 
     @property
     def se1(self) -> float:
-        return self.sigma / np.sqrt(self.n1)
+        return float(self.sigma / np.sqrt(self.n1))
 
     @property
     def se2(self) -> float:
-        return self.sigma / np.sqrt(self.n2)
+        return float(self.sigma2 / np.sqrt(self.n2))
+
+    @property
+    def n_total(self) -> int:
+        return self.n1 + self.n2
+
+    def with_n(self, n1: int, n2: int) -> NormalDesign:
+        """The same rule, priors and SDs with other sample sizes."""
+        return NormalDesign(self.rule, self.prior1, self.prior2, n1, n2, self.sigma, self.sigma2)
 
     def decide(self, ybar1, ybar2) -> np.ndarray:
-        return self.rule.decide_normal(self.prior1, self.prior2, ybar1, ybar2, self.se1,
-                                       self.se2)
+        """Decisions for arrays of observed means (three-zone rules: Go)."""
+        rule = self.rule.go if isinstance(self.rule, ThreeZoneRule) else self.rule
+        return rule.decide_normal(self.prior1, self.prior2, ybar1, ybar2, self.se1, self.se2)
+
+    # -- regions ---------------------------------------------------------------------------
+    def region_probability(self, rule, y2, cdf1, lo_b, hi_b) -> np.ndarray:
+        """P(ȳ₁ in ``rule``'s success region at each control mean in ``y2``), for ȳ₁ with cdf
+        ``cdf1`` (vectorised over the nodes); cuts searched in ``[lo_b, hi_b]``."""
+        cuts = two_arm_cuts(rule, self.prior1, self.prior2, y2, self.se1, self.se2, lo_b, hi_b)
+        return region_probability(cuts, getattr(rule, "combine", "all"), cdf1)
+
+    def _zone_probs(self, y2, cdf1, lo_b, hi_b) -> dict[str, np.ndarray]:
+        if not isinstance(self.rule, ThreeZoneRule):
+            p = self.region_probability(self.rule, y2, cdf1, lo_b, hi_b)
+            return {"go": p}
+        go = self.region_probability(self.rule.go, y2, cdf1, lo_b, hi_b)
+        nogo = self.region_probability(self.rule.nogo, y2, cdf1, lo_b, hi_b)
+        both = self.region_probability(_both(self.rule), y2, cdf1, lo_b, hi_b)
+        return {"go": go, "nogo_only": nogo - both, "both": both}
+
+    def _integrate(self, t1, t2, n_nodes: int) -> dict[str, np.ndarray]:
+        """Zone probabilities at true means (quadrature over ȳ₂, exact regions in ȳ₁)."""
+        t1, t2 = np.broadcast_arrays(np.asarray(t1, float), np.asarray(t2, float))
+        z, gw = hermite_nodes(n_nodes)
+        y2 = t2[..., None] + self.se2 * z  # (..., nodes)
+        th1 = t1[..., None] * np.ones_like(y2)
+        span = 12 * self.se1
+        lo_b, hi_b = th1 - span, th1 + span
+
+        def cdf1(x):
+            return special.ndtr((x - th1) / self.se1)
+
+        probs = self._zone_probs(y2, cdf1, lo_b, hi_b)
+        return {k: np.sum(gw * np.clip(v, 0.0, 1.0), axis=-1) for k, v in probs.items()}
 
     def oc(self, theta1, theta2, n_nodes: int = 64) -> np.ndarray:
-        """P(success) at true means (quadrature over ȳ₂, exact critical ȳ₁ by bisection)."""
+        """P(success) (three-zone rules: P(Go)) at the true means."""
         t1, t2 = np.broadcast_arrays(np.asarray(theta1, float), np.asarray(theta2, float))
         if isinstance(self.rule, ZTestRule):
             se = np.sqrt(self.se1**2 + self.se2**2)
@@ -160,51 +279,63 @@ class NormalDesign:
             zc = self.rule.z_crit
             return special.ndtr(z - zc) if self.rule.alternative == "greater" else special.ndtr(
                 -z - zc)
-        z, gw = np.polynomial.hermite_e.hermegauss(n_nodes)
-        gw = gw / np.sqrt(2 * np.pi)
-        out = np.empty(t1.shape)
-        for idx in np.ndindex(t1.shape):
-            y2 = t2[idx] + self.se2 * z
-            lo, hi = self.success_interval(y2, t1[idx] - 12 * self.se1, t1[idx] + 12 * self.se1)
-            p = special.ndtr((hi - t1[idx]) / self.se1) - special.ndtr((lo - t1[idx]) / self.se1)
-            out[idx] = np.sum(gw * np.maximum(p, 0.0))
+        return self._integrate(t1, t2, n_nodes)["go"]
+
+    def oc_pairs(self, theta1, theta2) -> np.ndarray:
+        """P(success) at many pairs of true means, on one shared grid of control means.
+
+        The success region depends on the observed means only, so its cuts are computed once on
+        a uniform grid of ``ȳ₂`` (steps a quarter of the smaller standard error; the trapezoid
+        rule on the line converges geometrically for these smooth integrands) and every pair
+        reuses them: ``OC(θ₁, θ₂) = Σ_g h φ(ȳ₂g; θ₂, se₂) P(ȳ₁ ∈ R(ȳ₂g) | θ₁)``.
+        """
+        t1 = np.asarray(theta1, float).ravel()
+        t2 = np.asarray(theta2, float).ravel()
+        if isinstance(self.rule, ZTestRule) or t1.size <= 4:
+            return self.oc(t1, t2)
+        h = min(self.se1, self.se2) / 4
+        y2 = np.arange(t2.min() - 12 * self.se2, t2.max() + 12 * self.se2 + h, h)
+        lo_b, hi_b = t1.min() - 14 * self.se1, t1.max() + 14 * self.se1
+        rule = self.rule.go if isinstance(self.rule, ThreeZoneRule) else self.rule
+        cuts = two_arm_cuts(rule, self.prior1, self.prior2, y2, self.se1, self.se2, lo_b, hi_b)
+        combine = getattr(rule, "combine", "all")
+        out = np.empty(t1.size)
+        step = max(1, int(2e6 // y2.size))
+        for i in range(0, t1.size, step):
+            th1 = t1[i: i + step, None]
+
+            def cdf(x, th1=th1):
+                return special.ndtr((x[None, :] - th1) / self.se1)
+
+            g = np.clip(region_probability(cuts, combine, cdf), 0.0, 1.0)
+            wts = h * stats.norm.pdf(y2[None, :], t2[i: i + step, None], self.se2)
+            out[i: i + step] = np.sum(wts * g, axis=1)
         return out
+
+    def zones(self, theta1, theta2, n_nodes: int = 64) -> dict[str, np.ndarray]:
+        """P(Go), P(Consider), P(No-Go) (sum to one) and P(both rules hold) at the true means."""
+        r = self._integrate(theta1, theta2, n_nodes)
+        return zone_table(r["go"], r.get("nogo_only", 0.0 * r["go"]), r.get("both"))
 
     def success_interval(self, y2, lo_b: float, hi_b: float) -> tuple[np.ndarray, np.ndarray]:
         """For each control mean in ``y2``, the interval ``(lo, hi)`` of treatment means ``ȳ₁``
         giving success, searched within ``[lo_b, hi_b]`` (±inf when the rule holds at a bound).
-        """
-        y2 = np.asarray(y2, float)
-        n = y2.size
-        lo = np.full(n, -np.inf)
-        hi = np.full(n, np.inf)
-        if isinstance(self.rule, ZTestRule):
-            se = np.sqrt(self.se1**2 + self.se2**2)
-            if self.rule.alternative == "greater":
-                return y2 + self.rule.z_crit * se, hi
-            return lo, y2 - self.rule.z_crit * se
-        for c in self.rule.criteria:
-            single = self.rule.model_copy(update={"criteria": [c]})
-
-            def ok(v, single=single):
-                return single.decide_normal(self.prior1, self.prior2, v, y2, self.se1, self.se2)
-
-            a, b = np.full(n, lo_b), np.full(n, hi_b)
-            ok_a, ok_b = ok(a), ok(b)
-            for _ in range(60):
-                mid = (a + b) / 2
-                flipped = ~ok(mid) if c.lower_tail else ok(mid)
-                b, a = np.where(flipped, mid, b), np.where(flipped, a, mid)
-            cut = (a + b) / 2
-            if c.lower_tail:  # success below cut
-                hi = np.minimum(hi, np.where(~ok_a, -np.inf, np.where(ok_b, np.inf, cut)))
-            else:
-                lo = np.maximum(lo, np.where(ok_a, -np.inf, np.where(~ok_b, np.inf, cut)))
+        Only for rules whose criteria all must hold (an interval)."""
+        rule = self.rule.go if isinstance(self.rule, ThreeZoneRule) else self.rule
+        if getattr(rule, "combine", "all") != "all":
+            raise InputError("success_interval needs a rule with combine='all'", column="rule")
+        cuts = two_arm_cuts(rule, self.prior1, self.prior2, np.asarray(y2, float), self.se1,
+                            self.se2, lo_b, hi_b)
+        shape = np.shape(y2)
+        uppers = [c for c, lower in cuts if not lower]
+        lowers = [c for c, lower in cuts if lower]
+        lo = np.maximum.reduce(uppers) if uppers else np.full(shape, -np.inf)
+        hi = np.minimum.reduce(lowers) if lowers else np.full(shape, np.inf)
         return lo, hi
 
 
 def oc_normal(rule: Rule, prior1: NormMix | None, prior2: NormMix | None, n1: int, n2: int,
-              sigma: float, theta1, theta2) -> np.ndarray:
+              sigma: float, theta1, theta2, sigma2: float | None = None) -> np.ndarray:
     """Probability of success of a two-arm normal design at the true means.
 
     Examples
@@ -215,4 +346,4 @@ def oc_normal(rule: Rule, prior1: NormMix | None, prior2: NormMix | None, n1: in
     >>> round(float(oc_normal(r, flat, flat, 100, 100, 1.0, 0.4, 0.0)), 3)
     0.807
     """
-    return NormalDesign(rule, prior1, prior2, n1, n2, sigma).oc(theta1, theta2)
+    return NormalDesign(rule, prior1, prior2, n1, n2, sigma, sigma2).oc(theta1, theta2)

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy import special, stats
 
 from ..errors import InputError
+from .boundaries import critical_counts
 from .distributions import BetaMix, NormMix, normal_difference
 
 Scale = Literal["identity", "log", "logit"]
@@ -178,6 +179,10 @@ class BayesRule(BaseModel):
     display: Literal["difference", "fold"] = Field(
         default="difference",
         description="'fold': the endpoint is a log quantity; thresholds read as exp(q)-fold")
+    combine: Literal["all", "any"] = Field(
+        default="all",
+        description="'all': every criterion must hold (dual criteria); 'any': one suffices "
+                    "(two-sided rules)")
 
     # -- evaluation on posteriors --------------------------------------------------------------
     def probabilities(self, post1: BetaMix | NormMix, post2: BetaMix | NormMix) -> list[float]:
@@ -186,23 +191,43 @@ class BayesRule(BaseModel):
                                 scale=self.scale) for c in self.criteria]
 
     def decide(self, post1: BetaMix | NormMix, post2: BetaMix | NormMix) -> bool:
-        """True when every criterion holds for these posteriors."""
-        return all(p > c.prob for p, c in
-                   zip(self.probabilities(post1, post2), self.criteria, strict=True))
+        """True when every criterion holds (``combine="any"``: when one does)."""
+        hits = [p > c.prob for p, c in
+                zip(self.probabilities(post1, post2), self.criteria, strict=True)]
+        return all(hits) if self.combine == "all" else any(hits)
 
     def decide_draws(self, theta1, theta2) -> bool:
         """The rule applied to joint posterior draws of ``θ₁`` and ``θ₂`` (e.g. from MCMC)."""
         g = {"identity": lambda x: x, "log": np.log, "logit": special.logit}[self.scale]
         diff = g(np.asarray(theta1, float)) - g(np.asarray(theta2, float))
-        for c in self.criteria:
-            p = np.mean(diff <= c.threshold) if c.lower_tail else np.mean(diff > c.threshold)
-            if not p > c.prob:
-                return False
-        return True
+        hits = [(np.mean(diff <= c.threshold) if c.lower_tail else np.mean(diff > c.threshold))
+                > c.prob for c in self.criteria]
+        return bool(all(hits) if self.combine == "all" else any(hits))
 
     # -- binary: decision matrix ---------------------------------------------------------------
+    def criterion_matrix(self, c: Criterion, prior1: BetaMix, prior2: BetaMix, n1: int, n2: int
+                         ) -> np.ndarray:
+        """Boolean ``C[y₁, y₂]``: does criterion ``c`` hold with ``y₁``/``n₁`` and ``y₂``/``n₂``?
+
+        One critical count per ``y₂`` (:func:`bayes_iris.design.boundaries.critical_counts`).
+        """
+        n1, n2 = int(n1), int(n2)
+
+        def reference(y1: int, y2: int) -> float:
+            w1, a1, b1 = _beta_post_arrays(prior1, y1, n1)
+            w2, a2, b2 = _beta_post_arrays(prior2, y2, n2)
+            return float(beta_prob_upper(w1, a1, b1, w2, a2, b2, c.threshold, self.scale))
+
+        crit = critical_counts(prior1, prior2, n1, n2, c.threshold, c.prob, c.lower_tail,
+                               self.scale, reference)
+        y1 = np.arange(n1 + 1)[:, None]
+        return y1 < crit[None, :] if c.lower_tail else y1 >= crit[None, :]
+
     def decision_matrix(self, prior1: BetaMix, prior2: BetaMix, n1: int, n2: int) -> np.ndarray:
         """Boolean ``D[y₁, y₂]``: success with ``y₁``/``n₁`` and ``y₂``/``n₂`` events.
+
+        Every criterion's region is a ray in ``y₁`` at fixed ``y₂`` (posterior probabilities are
+        monotone in the counts); ``combine`` joins them with "and" (``"all"``) or "or" (``"any"``).
 
         Examples
         --------
@@ -211,32 +236,9 @@ class BayesRule(BaseModel):
         >>> bool(D[10, 0]), bool(D[0, 10])
         (True, False)
         """
-        n1, n2 = int(n1), int(n2)
-        post2 = [_beta_post_arrays(prior2, y, n2) for y in range(n2 + 1)]
-        lo = np.zeros(n2 + 1, int)  # success iff lo <= y1 <= hi
-        hi = np.full(n2 + 1, n1, int)
-
-        def holds(y1: int, y2: int, c: Criterion) -> bool:
-            w1, a1, b1 = _beta_post_arrays(prior1, y1, n1)
-            up = float(beta_prob_upper(w1, a1, b1, *post2[y2], c.threshold, self.scale))
-            return ((1 - up) if c.lower_tail else up) > c.prob
-
-        for c in self.criteria:
-            # The first y1 at which the criterion flips (upper tail: becomes true; lower tail:
-            # becomes false) is non-decreasing in y2, so one monotone walk over the staircase
-            # costs at most n1 + n2 + 2 evaluations.
-            flip = np.empty(n2 + 1, int)
-            y1 = 0
-            for y2 in range(n2 + 1):
-                while y1 <= n1 and holds(y1, y2, c) == c.lower_tail:
-                    y1 += 1
-                flip[y2] = y1
-            if c.lower_tail:  # success for y1 < flip
-                hi = np.minimum(hi, flip - 1)
-            else:  # success for y1 >= flip
-                lo = np.maximum(lo, flip)
-        y1 = np.arange(n1 + 1)[:, None]
-        return (y1 >= lo[None, :]) & (y1 <= hi[None, :])
+        mats = [self.criterion_matrix(c, prior1, prior2, n1, n2) for c in self.criteria]
+        return np.logical_and.reduce(mats) if self.combine == "all" else np.logical_or.reduce(
+            mats)
 
     # -- normal: vectorised decisions ----------------------------------------------------------
     def decide_normal(self, prior1: NormMix, prior2: NormMix, ybar1, ybar2, se1: float,
@@ -247,11 +249,12 @@ class BayesRule(BaseModel):
         w = (w1[..., :, None] * w2[..., None, :])
         m = m1[..., :, None] - m2[..., None, :]
         s = np.sqrt(s1[..., :, None] ** 2 + s2[..., None, :] ** 2)
-        out = np.ones(np.broadcast_shapes(w.shape[:-2]), bool)
+        hits = []
         for c in self.criteria:
             up = np.sum(w * special.ndtr((m - c.threshold) / s), axis=(-2, -1))
-            out &= ((1 - up) if c.lower_tail else up) > c.prob
-        return out
+            hits.append(((1 - up) if c.lower_tail else up) > c.prob)
+        return (np.logical_and.reduce(hits) if self.combine == "all"
+                else np.logical_or.reduce(hits))
 
     # -- words -------------------------------------------------------------------------------
     def _event(self, c: Criterion) -> str:
@@ -279,7 +282,8 @@ class BayesRule(BaseModel):
         """A sentence a clinician can read."""
         parts = [f"the posterior probability that {self._event(c)} exceeds {_pct(c.prob)}"
                  for c in self.criteria]
-        return "Declare success if " + ", and ".join(parts) + "."
+        joiner = ", and " if self.combine == "all" else ", or if "
+        return "Declare success if " + joiner.join(parts) + "."
 
     def __str__(self) -> str:
         return self.describe()
