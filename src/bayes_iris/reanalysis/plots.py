@@ -97,7 +97,8 @@ def plot_reanalysis_forest(table, *, title: str | None = None) -> Figure:
     fig, axs = plt.subplots(nrow, ncol, figsize=(5.6 * ncol, 0.9 + 0.36 * n_priors * nrow + 0.6),
                             squeeze=False, layout=layout())
     axes = list(axs.ravel())
-    for extra in axes[len(cases):]:
+    spare = axes[len(cases):]
+    for extra in spare:
         extra.set_visible(False)
     for a, case in zip(axes, cases, strict=False):
         g = table[table["case"].astype(str) == case].reset_index(drop=True)
@@ -121,7 +122,14 @@ def plot_reanalysis_forest(table, *, title: str | None = None) -> Figure:
         for yi, p in zip(y, g["p_benefit"], strict=True):
             a.text(1.01, yi, f"{float(p):.2f}", transform=trans, fontsize=7, va="center")
         a.set_ylim(-0.7, len(g) - 0.1)
-    axes[0].legend(fontsize=7, loc="lower left")
+    handles, labels = axes[0].get_legend_handles_labels()
+    if spare:  # in the empty panel, clear of the data
+        spare[0].set_visible(True)
+        spare[0].axis("off")
+        spare[0].legend(handles, labels, loc="center", fontsize=8, frameon=False)
+    else:
+        axes[0].legend(handles, labels, fontsize=7, loc="upper center",
+                       bbox_to_anchor=(0.5, -0.25), ncol=2, frameon=False)
     fig.suptitle(title or "Published summary data reanalysed under each prior", fontsize=10)
     return fig
 

@@ -187,6 +187,8 @@ def interval(median: object, lower: object, upper: object, *, digits: int = 2,
     --------
     >>> interval(2.4134, 1.621, 3.58), interval(0.1, -0.05, 0.3, percent=True)
     ('2.41 (1.62–3.58)', '+10 (−5 to +30)')
+    >>> interval(0.12, -0.22, 0.38)
+    '0.12 (−0.22 to 0.38)'
     >>> interval(float("nan"), 1, 2)
     '–'
     """
@@ -202,6 +204,11 @@ def interval(median: object, lower: object, upper: object, *, digits: int = 2,
             return "0" if r == 0 else f"{r:+d}".replace("-", "−")
 
         return f"{pp(m)} ({pp(lo)} to {pp(hi)})"
+    if lo < 0 or hi < 0:  # "−0.22–0.38" would read as a range of negatives: spell it out
+        def f(v: float) -> str:
+            return f"{v:.{digits}f}".replace("-", "−")
+
+        return f"{f(m)} ({f(lo)} to {f(hi)})"
     return f"{m:.{digits}f} ({lo:.{digits}f}–{hi:.{digits}f})"
 
 

@@ -73,8 +73,8 @@ def plot_trajectories(fit: Any, model: Any, *, marker: str = "alc", ax=None) -> 
 
 def plot_ratio_forest(sensitivity: pd.DataFrame, *, ax=None) -> Figure:
     """Forest plot of the day-29 ratio CYT107/placebo across prior sets (prior_sensitivity table)."""
-    fig, ax = _ax(ax)
     t = sensitivity.reset_index(drop=True)
+    fig, ax = _ax(ax, figsize=(7, 1.6 + 0.55 * max(len(t), 2)))
     y = np.arange(len(t))[::-1]
     ax.hlines(y, t["lower95"], t["upper95"], color="k", lw=2, label="95 % credible interval")
     ax.plot(t["median"], y, "o", color=ARM_COLOURS["cyt107"], label="posterior median")
@@ -85,7 +85,8 @@ def plot_ratio_forest(sensitivity: pd.DataFrame, *, ax=None) -> Figure:
     ax.set_xlabel(f"day-{day} ratio of geometric means CYT107 / placebo (log scale)")
     ax.set_ylabel("prior set")
     ax.set_title("Prior sensitivity of the treatment effect")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_ylim(-0.6, len(t) - 0.4)
+    ax.legend(fontsize=8, loc="upper left")
     return fig
 
 
