@@ -9,8 +9,10 @@ Writes ``tables/trajectory_effects.csv`` (contract in ``bayes_iris.trajectory.ef
 ``tables/design_inputs_alc.csv``, ``tables/prior_sensitivity.csv``, ``tables/loo_compare.csv``,
 ``tables/prior_predictive_alc.csv``, ``tables/diagnostics_trajectories.csv`` and the figures
 ``trajectory_{alc,cd4,cd8}.png``, ``day29_ratio_forest.png``, ``effects_by_day.png``,
-``ppc_alc.png``, ``prior_predictive_alc.png``, ``trace_alc.png`` (rank plots). Records step
-"trajectories" (status "warning" when any fit fails its diagnostics). Exit 2 on invalid input,
+``regimen_contrast.png``, ``effect_prior_posterior.png``, ``ppc_alc.png``,
+``prior_predictive_alc.png``, ``trace_alc.png`` (rank plots). Records step "trajectories"
+(status "warning" when any fit fails its diagnostics) with the chosen shape, every fit's sampler
+settings and the prior sets in numbers. Exit 2 on invalid input,
 3 under ``--strict`` when diagnostics fail.
 
 Run: ``python analyses/02_trajectories.py [--data DIR] [--results DIR] [--seed N] [--fast] [--strict]``.
@@ -30,6 +32,7 @@ from bayes_iris.errors import ExitCode
 from bayes_iris.fingerprints import hash_inputs
 from bayes_iris.pipeline.script import load_trial_arg, results_dir, run_step
 from bayes_iris.trajectory import analysis
+from bayes_iris.trajectory.priors import resolve_priors
 
 STEP = analysis.STEP
 
@@ -53,7 +56,10 @@ def step(args) -> int:
         diagnostics={k: f.diagnostics.to_dict() for k, f in res.fits.items()},
         status=status,
         extra={"provenance_label": trial.provenance_label, "chosen_model": res.chosen_shape,
-               "fast": bool(args.fast)},
+               "fast": bool(args.fast),
+               "priors": {k: resolve_priors(k) for k in sorted({m.prior_set for m in
+                                                                res.models.values()})}},
+        fits=res.fits,
     )
     print(f"{trial.provenance_label}\n{len(outputs)} artefacts written to {results.root}")
     if failed:

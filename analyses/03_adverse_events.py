@@ -7,8 +7,10 @@ with exposure — plus the exact conjugate two-arm comparison of the published I
 
 Writes ``tables/ae_summary.csv`` (per model and AE), ``tables/ae_soc_summary.csv``,
 ``tables/diagnostics_adverse_events.csv``, ``tables/ae_two_arm_builtin.csv`` (published),
-``figures/ae_shrinkage.png``, ``figures/ae_forest.png`` and
-``figures/respiratory_distress_3of15.png`` (published). Exit 3 under ``--strict`` when the
+``tables/ae_breakdown.csv`` (patients with events by grade, seriousness, relatedness and SOC, with
+the exact posterior of the risk difference), ``figures/ae_shrinkage.png``, ``figures/ae_forest.png``,
+``figures/ae_breakdown.png`` and ``figures/respiratory_distress_3of15.png`` (published). The
+manifest records the AE priors in numbers and every fit's sampler settings. Exit 3 under ``--strict`` when the
 diagnostics fail, 2 on bad input.
 
 Run: ``python analyses/03_adverse_events.py [--data DIR] [--results DIR] [--seed N] [--fast]
@@ -28,7 +30,9 @@ import matplotlib.pyplot as plt
 from bayes_iris.pipeline.script import load_trial_arg, results_dir, run_step
 from bayes_iris.reanalysis import analysis as reanalysis
 from bayes_iris.safety import analysis
-from bayes_iris.safety.priors import PRIOR_SETS
+from bayes_iris.safety.breakdown import ae_breakdown
+from bayes_iris.safety.plots import plot_ae_breakdown
+from bayes_iris.safety.priors import PRIOR_SETS, ae_priors, statement
 
 STEP = analysis.STEP
 
@@ -40,9 +44,12 @@ def step(args) -> int:
                        strict=args.strict, fits_dir=results.fits, draws=args.draws,
                        tune=args.tune)
     two_arm = reanalysis.two_arm_builtin()
+    breakdown = ae_breakdown(trial)
     outputs = results.write_result(res)
     outputs += results.write_result(two_arm, provenance="published")
-    for name, fig in analysis.figures(res).items():
+    outputs.append(results.write_table("ae_breakdown", breakdown))
+    figs = {**analysis.figures(res), "ae_breakdown": plot_ae_breakdown(breakdown)}
+    for name, fig in figs.items():
         outputs.append(results.write_figure(name, fig))
         plt.close(fig)
     fig = reanalysis.two_arm_figure(two_arm)
@@ -52,7 +59,10 @@ def step(args) -> int:
         STEP, outputs=outputs, seed=args.seed, status="ok" if res.ok else "warning",
         inputs_hash=res.fits["bb"].cache_key,
         diagnostics={k: f.diagnostics.to_dict() for k, f in res.fits.items()},
-        extra={"models": list(res.fits), "priors": args.priors},
+        extra={"models": list(res.fits), "priors": args.priors,
+               "prior_values": ae_priors(args.priors).model_dump(),
+               "prior_statement": statement(ae_priors(args.priors))},
+        fits=res.fits,
     )
     return 0
 

@@ -7,7 +7,8 @@ counts 3/15 vs 0/6) under the prior grid of :func:`bayes_iris.reanalysis.prior_g
 
 - ``tables/reanalysis_summary.csv`` — one row per (case, prior); the design step reads ``log_mean``
   and ``log_sd`` of the sepsis cases as design priors;
-- ``figures/reanalysis_triplot_sepsis_mortality.png``,
+- ``figures/reanalysis_forest.png`` (every reanalysed quantity under every prior),
+  ``figures/reanalysis_triplot_sepsis_mortality.png``,
   ``figures/reanalysis_triplot_sepsis_secondary_infection.png``.
 
 Run: ``python analyses/04_summary_reanalysis.py [--data DIR] [--results DIR] [--fast]``.

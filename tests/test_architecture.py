@@ -2,7 +2,7 @@
 module over ~500 lines. The layer order (lowest first) is the one ARCHITECTURE.md documents:
 
 0. foundation — ``errors``, ``seeds``, ``atomic``, ``fingerprints``, ``paths``, ``priors``,
-   ``result``, ``_version``, ``_lazy``
+   ``result``, ``progress``, ``_version``, ``_lazy``
 1. ``data``          2. ``design``        3. ``inference``       4. ``plots``
 5. the analyses — ``trajectory``, ``safety``, ``reanalysis``, ``map_prior`` (side by side:
    never each other)
@@ -21,8 +21,8 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "bayes_iris"
 LAYERS = [
-    {"errors", "seeds", "atomic", "fingerprints", "paths", "priors", "result", "_version",
-     "_lazy"},
+    {"errors", "seeds", "atomic", "fingerprints", "paths", "priors", "result", "progress",
+     "_version", "_lazy"},
     {"data"},
     {"design"},
     {"inference"},

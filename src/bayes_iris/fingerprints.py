@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from ._version import __version__
 
-__all__ = ["hash_inputs", "package_versions", "sha256_file"]
+__all__ = ["code_version", "hash_inputs", "package_versions", "sha256_file"]
 
 
 def _canonical(obj: Any) -> Any:
@@ -105,3 +105,42 @@ def package_versions() -> dict[str, str]:
         except PackageNotFoundError:
             pass
     return out
+
+
+def code_version(root: str | Path | None = None) -> dict[str, Any]:
+    """The git commit of the checkout at ``root`` (default: the one holding this package).
+
+    ``{"commit": <sha> | "unknown", "dirty": bool | None}``: "unknown" when ``root`` is not a git
+    checkout or ``git`` is not installed; ``dirty`` is True when tracked files differ from the
+    commit (the numbers then come from uncommitted code).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> code_version(tempfile.mkdtemp())["commit"]
+    'unknown'
+    """
+    import shutil
+    import subprocess
+
+    where = Path(root) if root is not None else Path(__file__).resolve().parents[2]
+    git = shutil.which("git")
+    if git is None or not where.is_dir():
+        return {"commit": "unknown", "dirty": None}
+
+    def run(*args: str) -> str | None:
+        try:
+            proc = subprocess.run([git, "-C", str(where), *args], capture_output=True, text=True,
+                                  timeout=10, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return proc.stdout.strip() if proc.returncode == 0 else None
+
+    top = run("rev-parse", "--show-toplevel")
+    if not top or Path(top).resolve() != where.resolve():  # a folder inside another repository
+        return {"commit": "unknown", "dirty": None}
+    commit = run("rev-parse", "HEAD")
+    if not commit:
+        return {"commit": "unknown", "dirty": None}
+    status = run("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}

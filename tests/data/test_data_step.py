@@ -10,6 +10,7 @@ import pandas as pd
 
 from bayes_iris.data import load_bundled
 from bayes_iris.data.summary import labs_long
+from bayes_iris.results.tables import STEP_BY_STEM
 
 from .conftest import set_cell
 
@@ -26,14 +27,20 @@ def _run_step(argv: list[str]) -> int:
 def test_data_step_writes_tables_figure_manifest(tmp_path: Path):
     res = tmp_path / "res"
     assert _run_step(["--results", str(res)]) == 0
-    for name in ("consort", "baseline", "labs_long", "parameters_synthetic"):
+    for name in ("consort", "baseline", "labs_long", "parameters_synthetic", "km_curves",
+                 "mortality_summary", "mortality_contrast"):
         df = pd.read_csv(res / "tables" / f"{name}.csv")
         assert (df["provenance"] == "synthetic").all() and len(df) > 0
     assert (res / "figures" / "observed_alc.png").stat().st_size > 10_000
+    assert (res / "figures" / "km_curves.png").stat().st_size > 10_000
     manifest = json.loads((res / "manifest.json").read_text())
     step = manifest["steps"]["data"]
-    assert step["status"] == "ok" and len(step["outputs"]) == 5
+    declared = STEP_BY_STEM["01_data"].outputs
+    assert step["status"] == "ok" and sorted(o["path"] for o in step["outputs"]) == sorted(declared)
     assert "SYNTHETIC" in manifest["provenance_label"]
+    # what the report's warning about the deaths reads: the generator's true effect (null)
+    assert step["truth_outcomes"]["log_hr_death_cyt107"] == 0.0
+    assert len(step["inputs_hash"]) == 64
 
 
 def test_data_step_invalid_input_exit_2_nothing_written(trial_dir: Path, tmp_path: Path, capsys):

@@ -13,6 +13,7 @@ import dataclasses
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from types import SimpleNamespace
 
 import matplotlib
 
@@ -22,6 +23,7 @@ import pandas as pd
 import pytest
 
 from bayes_iris.data import load_bundled
+from bayes_iris.inference import SamplerConfig
 from bayes_iris.results.store import ResultsDir
 from bayes_iris.results.tables import STEPS, TABLE_COLUMNS
 
@@ -31,7 +33,8 @@ HOSTILE_TERM = "<img src=x onerror=alert(2)>"
 
 def _figure(title: str):
     fig, ax = plt.subplots(figsize=(3, 2))
-    ax.plot([0, 1, 2], [1, 3, 2])
+    ax.plot([0, 1, 2], [1, 3, 2], label="fixture line")
+    ax.legend(fontsize=6)
     ax.set_title(f"FIXTURE {title}")
     return fig
 
@@ -53,8 +56,8 @@ def _tables(site: str) -> dict[str, tuple[pd.DataFrame, str | None]]:
                 marker=m,
                 model="hier",
                 prior_set=p,
-                quantity="ratio",
-                arm="cyt107",
+                quantity=q,
+                arm="cyt107/placebo" if q == "ratio" else "twice_weekly/weekly",
                 day=d,
                 median=1.0 + d / 10,
                 mean=1.0 + d / 10,
@@ -66,6 +69,7 @@ def _tables(site: str) -> dict[str, tuple[pd.DataFrame, str | None]]:
                 p_gt_2=0.6,
                 p_gt_3=0.2,
             )
+            for q in ("ratio", "regimen_contrast")
             for m in ("alc", "cd4", "cd8")
             for p in ("default", "skeptical")
             for d in days
@@ -185,6 +189,42 @@ def _tables(site: str) -> dict[str, tuple[pd.DataFrame, str | None]]:
             ),
             "published",
         ),
+        "km_curves": (
+            _contract("km_curves", [
+                dict(endpoint=e, measure=m, arm=a, day=d, at_risk=10, events=1, censored=0,
+                     estimate=v, lower95=v - 0.1, upper95=min(v + 0.1, 1.0))
+                for e, m in (("death", "survival"), ("icu_discharge", "cumulative incidence"))
+                for a in ("placebo", "cyt107") for d, v in ((0, 1.0), (10, 0.8), (90, 0.7))]),
+            None,
+        ),
+        "mortality_summary": (
+            _contract("mortality_summary", {"arm": ["placebo", "cyt107"], "patients": [10, 17],
+                                            "deaths": [6, 2], "risk": [0.6, 2 / 17],
+                                            "risk_lower95": [0.26, 0.01],
+                                            "risk_upper95": [0.88, 0.36]}),
+            None,
+        ),
+        "mortality_contrast": (
+            _contract("mortality_contrast", {"treated": ["cyt107"], "control": ["placebo"],
+                                             "rd_median": [-0.43], "rd_lower95": [-0.72],
+                                             "rd_upper95": [-0.1],
+                                             "p_lower_risk_treated": [0.99],
+                                             "null_halfwidth95": [0.36], "reference_risk": [0.3],
+                                             "reference_reduction": [0.1],
+                                             "n_per_arm_80": [288]}),
+            None,
+        ),
+        "ae_breakdown": (
+            _contract("ae_breakdown", {"category": ["overall", "grade", "soc"],
+                                       "group": ["any adverse event", "grade ≥ 3", HOSTILE_TERM],
+                                       "n_cyt107": [17, 7, 1], "N_cyt107": 17,
+                                       "n_placebo": [10, 7, 1], "N_placebo": 10,
+                                       "rd_median": [0.02, -0.25, 0.0],
+                                       "rd_lower95": [-0.1, -0.5, -0.3],
+                                       "rd_upper95": [0.2, 0.1, 0.2],
+                                       "p_higher_cyt107": [0.6, 0.08, 0.4]}),
+            None,
+        ),
         "design_sample_size": (
             _contract("design_sample_size", {
                 "endpoint": ["mortality", "mortality"], "design_prior": ["neutral", "neutral"],
@@ -242,6 +282,27 @@ def _tables(site: str) -> dict[str, tuple[pd.DataFrame, str | None]]:
     }
 
 
+def _records(stem: str) -> tuple[dict, dict | None]:
+    """FABRICATED manifest extras of a step (what the report's methods chapters read)."""
+    if stem == "01_data":
+        return {"truth_outcomes": {"log_hr_death_cyt107": 0.0}, "follow_up_days": 90}, None
+    if stem == "02_trajectories":
+        from bayes_iris.trajectory.priors import resolve_priors
+
+        fit = SimpleNamespace(name="alc_piecewise_default", seconds=12.0, from_cache=False,
+                              path=None, diagnostics=None,
+                              config=SamplerConfig(seed=123, draws=1000, tune=500))
+        return ({"chosen_model": "hier", "priors": {s: resolve_priors(s) for s in
+                                                     ("default", "skeptical")}},
+                {"alc_piecewise_default": fit})
+    if stem == "03_adverse_events":
+        from bayes_iris.safety.priors import ae_priors, statement
+
+        return {"priors": "c212", "prior_values": ae_priors("c212").model_dump(),
+                "prior_statement": statement(ae_priors("c212"))}, None
+    return {}, None
+
+
 def fabricate_results(
     root: Path,
     *,
@@ -272,7 +333,9 @@ def fabricate_results(
         if spec.stem not in wanted:
             continue
         outputs = []
-        for name in spec.tables:
+        names = list(spec.tables) + (["design_priors"] if spec.stem == "05_phase3_design"
+                                     else [])
+        for name in names:
             df, prov = tables[name]
             outputs.append(res.write_table(name, df, provenance=prov))
         for name in spec.figures:
@@ -282,8 +345,11 @@ def fabricate_results(
             )
             plt.close(fig)
         status = "warning" if (spec.stem == "02_trajectories" and diag_status != "ok") else "ok"
+        extra, fits = _records(spec.stem)
         res.record_step(
-            spec.stem, outputs=outputs, seed=seed, status=status, diagnostics={"note": "fixture"}
+            spec.stem, outputs=outputs, seed=seed, status=status, diagnostics={"note": "fixture"},
+            inputs_hash="f1x7u2e" * 9 if spec.stem == "01_data" else None, extra=extra,
+            fits=fits,
         )
     return Path(root)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import os
 import re
+import shutil
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -30,7 +32,8 @@ CHAPTERS = [
     "Safety",
     "Reanalysis of published summary data",
     "Phase III design",
-    "Methods and references",
+    "Regulatory points: the FDA draft guidance on Bayesian methods",
+    "Methods and provenance",
 ]
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
@@ -58,14 +61,20 @@ def test_every_chapter_with_its_figures_and_tables(complete):
             assert b64 in html, name
     # key tables, with their content
     for caption in (
-        "CONSORT-style counts by arm",
+        "Patient flow by arm and regimen",
+        "Deaths by arm",
         "Baseline characteristics by arm",
-        "Treatment effect (ratio CYT107 / placebo)",
+        "Treatment effect at key days",
+        "CYT107 regimens compared: twice weekly versus weekly",
         "MCMC diagnostics per fitted model",
-        "Adverse events by arm",
-        "Posterior by prior — sepsis_mortality",
+        "Adverse events ordered by P(θ &gt; 0)",
+        "Patients with at least one adverse event, by grade",
+        "Mortality (sepsis) — RR",
         "One row per endpoint: the design, its size",
         "Per look: patients, thresholds",
+        "The guidance, point by point",
+        "Operating characteristics of each decision rule",
+        "Sampler settings of every fit",
         "Package versions",
     ):
         assert caption in html, caption
@@ -75,11 +84,61 @@ def test_every_chapter_with_its_figures_and_tables(complete):
     assert "All fitted models pass the diagnostics gate" in html
 
 
-def test_effects_table_is_filtered_to_the_default_prior(complete):
+def test_effects_table_shows_key_days_of_the_default_prior(complete):
     _, _, html = complete
-    section = html[html.find("Treatment effect (ratio") :]
+    section = html[html.find("Treatment effect at key days") :]
     section = section[: section.find("</table>")]
-    assert section.count("<tr>") == 1 + 3 * 6  # header + 3 markers x 6 days, default prior only
+    # header + 3 markers x 4 key days (of 8, 15, 22, 29, 43; day 1 and 22 dropped), default
+    # prior only; the skeptical rows and the day-0 style baseline are not shown
+    assert section.count("<tr>") == 1 + 3 * 4
+    assert "Day 0 is the baseline" in html
+
+
+def test_tables_have_human_headers_at_most_page_rows_and_their_full_csv(complete):
+    root, _, html = complete
+    headers = re.findall(r"<th>(.*?)</th>", html)
+    assert headers
+    snake = [t for t in headers if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", t)]
+    assert not snake, snake
+    for body in re.findall(r"<tbody>(.*?)</tbody>", html, re.DOTALL):
+        assert body.count("<tr") <= 20
+    # the full table is one click away, embedded: the download is the CSV file itself
+    links = re.findall(r"download=[\"']([^\"']+)[\"'] href=[\"']data:text/csv;base64,"
+                       r"([^\"']+)[\"']", html)
+    names = {n for n, _ in links}
+    assert {"consort.csv", "trajectory_effects.csv", "ae_summary.csv"} <= names
+    name, b64 = next((n, b) for n, b in links if n == "trajectory_effects.csv")
+    assert base64.b64decode(b64) == (root / "tables" / name).read_bytes()
+
+
+def test_no_local_paths_or_internal_flags_on_the_page(complete):
+    root, _, html = complete
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert str(root) not in text and str(root.parent) not in text
+    assert "fast: False" not in text and "fast: True" not in text
+    assert "data hash (sha256 of the validated trial)" in text
+
+
+def test_deaths_come_with_the_plain_warning(complete):
+    _, _, html = complete
+    assert "this difference arose by chance" in html
+    assert "NO effect on mortality" in html
+    assert "about 288 patients per arm" in html
+
+
+def test_regulatory_and_methods_chapters_read_the_records(complete):
+    _, _, html = complete
+    text = re.sub(r"<[^>]+>", " ", html)
+    # every point links to where the report answers it, and those places exist
+    anchors = re.findall(r"<a href=[\"']#(bi-[a-z-]+)[\"']>", html)
+    assert len(set(anchors)) >= 8
+    for anchor in anchors:
+        assert re.search(rf"id=[\"']{anchor}[\"']", html), anchor
+    assert "0.0240" in text  # P(success) with no effect, from design_oc.csv
+    assert "12.5" in text  # the design prior's ESS, from design_priors.csv
+    assert "0.4214" in text  # the skeptical trajectory prior, from the manifest
+    assert "tau2_theta_0_0 = 10" in text  # the AE hierarchy's hyperparameters
+    assert "How to rerun" in text and "git commit" in text
 
 
 def test_synthetic_banner_on_first_page_and_every_chapter(complete):
@@ -219,6 +278,38 @@ def test_quarto_engine_failure_is_reported(tmp_path, monkeypatch):
     with pytest.raises(RenderError, match="no kernel"):
         render_report(tmp_path, engine="quarto")
     assert not (tmp_path / "report.html").exists()
+
+
+QUARTO = shutil.which("quarto")
+
+
+def _real_quarto() -> str | None:
+    """The version of the ``quarto`` on PATH, if it is a real Quarto (prints a version)."""
+    if QUARTO is None:
+        return None
+    try:
+        out = subprocess.run([QUARTO, "--version"], capture_output=True, text=True, timeout=60,
+                             check=False).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out if re.fullmatch(r"\d+\.\d+(\.\d+)*", out) else None
+
+
+@pytest.mark.skipif(_real_quarto() is None,
+                    reason="no real quarto binary on PATH (https://quarto.org): the Jupyter "
+                           "fallback renders the report here; this test renders through quarto "
+                           "wherever it is installed")
+def test_real_quarto_renders_the_whole_report(tmp_path):
+    root = fabricate_results(tmp_path / "res", site=HOSTILE_SITE)
+    result = render_report_detailed(root, engine="quarto")
+    html = result.path.read_text(encoding="utf-8")
+    assert result.engine == "quarto" and result.errors == []
+    for chapter in CHAPTERS[1:]:
+        assert chapter in html, chapter
+    assert html.count("bi-banner-synthetic") >= len(CHAPTERS)
+    assert "data:text/csv;base64," in html and "data:image/png;base64," in html
+    assert HOSTILE_SITE not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "bi-chunk-error" not in html and "Traceback" not in html
 
 
 def test_quarto_yml_asks_for_one_self_contained_page():

@@ -102,8 +102,14 @@ def report(
 
     result = run_pipeline(data, results, seed, fast, strict, use_cache=not no_cache)
     code = _summarise(result)
-    with console.status("Rendering the report…"):
-        rendered = render_report_detailed(result.results_dir, engine=engine.value)
+    if console.is_terminal:
+        with console.status("Rendering the report…"):
+            rendered = render_report_detailed(result.results_dir, engine=engine.value)
+    else:  # a log: a line when rendering starts and ends, a heartbeat while it runs
+        from .. import progress
+
+        with progress.activity("report.html", kind="render", mode="plain"):
+            rendered = render_report_detailed(result.results_dir, engine=engine.value)
     if rendered.errors:
         console.print(
             f"[bold red]{len(rendered.errors)} report section(s) failed to render[/]: "

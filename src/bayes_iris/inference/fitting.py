@@ -11,6 +11,9 @@ of configurations no longer used stay until the results folder is cleaned).
 Saved fits carry the root attributes ``model_name``, ``cache_key``, ``seed``, ``sampler``,
 ``sampler_config``, ``versions`` (JSON), ``provenance`` and ``diagnostics`` (JSON). A file whose
 ``cache_key`` does not match, or which cannot be read, is ignored and recomputed.
+
+Every fit announces its start, draws, heartbeat and end (or its reuse from the cache) through
+:mod:`bayes_iris.progress`, so a log or the pipeline runner shows where a long run is.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import xarray as xr
 
-from .. import atomic
+from .. import atomic, progress
 from ..fingerprints import hash_inputs, package_versions
 from .config import SamplerConfig
 from .diagnostics import Diagnostics, diagnose, warn_diagnostics
@@ -208,10 +211,13 @@ def fit(
             "posterior" in cached.children
         ):
             diag = diagnose(cached)
+            progress.announce_cached(spec.name, path.name)
             warn_diagnostics(spec.name, diag, strict=strict)
             return FitResult(spec.name, cached, diag, config, key, path, from_cache=True)
     t0 = time.time()
-    idata = sample_posterior(spec.build(), config, compile_key=spec.structure_key())
+    with progress.fit_progress(spec.name, sampler=config.sampler, chains=config.chains,
+                               draws=config.draws, tune=config.tune):
+        idata = sample_posterior(spec.build(), config, compile_key=spec.structure_key())
     seconds = time.time() - t0
     diag = diagnose(idata)
     idata.attrs.update(_attrs(spec.name, key, config, provenance, diag))

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from .. import progress
 from .config import SamplerConfig
 
 __all__ = ["sample_posterior"]
@@ -62,6 +63,7 @@ def _sample_nutpie(model, config: SamplerConfig, compile_key: str | None = None)
         compiled, draws=config.draws, tune=config.tune, chains=config.chains,
         cores=config.cores, seed=config.seed, save_warmup=False,
         progress_bar=config.progressbar, target_accept=config.target_accept,
+        progress_callback=progress.sampler_callback(),  # draws for bayes_iris.progress
     )
     patch_nutpie_idata(idata, model, sampling_time=time.time() - t0)
     return idata

@@ -4,7 +4,10 @@ The main job (``bayes-iris run`` / ``bayes-iris report``) is a sequence of steps
 ``analyses/NN_name.py`` that follows the step-script contract (:mod:`bayes_iris.pipeline.script`).
 Every step runs as a subprocess of the current interpreter (a crash or a memory-hungry fit cannot
 take the runner down, and each step starts with a clean PyTensor/JAX state); its console output
-is kept in ``<results>/logs/<step>.log``. Whether a step is reused is decided by the ledger
+is kept in ``<results>/logs/<step>.log``, and its progress events (fits: start, draws, heartbeat,
+end; :mod:`bayes_iris.progress`) are relayed as they arrive to a monitor
+(:mod:`bayes_iris.pipeline.monitor`): a rich display on a terminal, timestamped lines with a
+heartbeat otherwise. Whether a step is reused is decided by the ledger
 (:mod:`bayes_iris.pipeline.ledger`).
 
 Exit codes of a step: 0 ok · 2 bad input (the runner stops and re-raises it as
@@ -16,20 +19,23 @@ the runner records it and carries on with the next steps (the report shows the f
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from .. import atomic
+from .. import atomic, progress
 from ..errors import ConvergenceError, ExitCode, InputError, Problem
 from ..paths import discover_steps, repo_root, results_folder
 from ..results.tables import LOG_DIR, MANIFEST, STEPS, find_manifest_record
 from ..seeds import DEFAULT_SEED
 from . import ledger as L
 from .ledger import PipelineResult, StepOutcome
+from .monitor import Monitor, NullMonitor, choose_monitor
 
 __all__ = ["diagnostics_failures", "load_trial_meta", "run_pipeline"]
 
@@ -71,16 +77,61 @@ def _select(scripts: list[Path], steps: Sequence[str] | None) -> list[Path]:
 
 
 def _step_env(root: Path) -> dict[str, str]:
-    env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+    env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1",
+           progress.MODE_ENV: "events"}
     env["PYTHONPATH"] = os.pathsep.join(
         [str(root / "src"), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
     )
     return env
 
 
+def _pump(stream: IO[str], name: str, out: queue.Queue) -> None:
+    for line in iter(stream.readline, ""):
+        out.put((name, line))
+    out.put((name, None))
+
+
+def stream_process(cmd: list[str], *, cwd: Path, env: dict[str, str], stem: str,
+                   monitor: Monitor, tick: float = 0.5) -> tuple[int, str, str]:
+    """Run ``cmd``, hand its progress events to ``monitor`` as they arrive, and return
+    ``(exit code, stdout, stderr)``; in the returned stderr, events read as human lines."""
+    out: dict[str, list[str]] = {"stdout": [], "stderr": []}
+    with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, bufsize=1) as proc:
+        lines: queue.Queue = queue.Queue()
+        pumps = [threading.Thread(target=_pump, args=(s, n, lines), daemon=True)
+                 for s, n in ((proc.stdout, "stdout"), (proc.stderr, "stderr"))]
+        for t in pumps:
+            t.start()
+        open_streams = 2
+        while open_streams:
+            try:
+                name, line = lines.get(timeout=tick)
+            except queue.Empty:
+                monitor.tick()
+                continue
+            if line is None:
+                open_streams -= 1
+                continue
+            event = progress.parse_event(line.rstrip("\n"))
+            if event is None:
+                out[name].append(line)
+            else:
+                monitor.step_event(stem, event)
+                if event.get("event") != "draws":
+                    out[name].append(f"[progress] {progress.describe(event)}\n")
+            monitor.tick()
+        for t in pumps:
+            t.join(timeout=1.0)
+        code = proc.wait()
+    return code, "".join(out["stdout"]), "".join(out["stderr"])
+
+
 def _run_script(script: Path, *, root: Path, results: Path, data: Path | None, seed: int,
-                fast: bool, strict: bool, key: str) -> StepOutcome:
-    """Run one step script as a subprocess; log its output; classify its exit code."""
+                fast: bool, strict: bool, key: str,
+                monitor: Monitor | None = None) -> StepOutcome:
+    """Run one step script as a subprocess; relay its progress; log its output; classify its
+    exit code."""
     cmd = [sys.executable, str(script), "--results", str(results), "--seed", str(seed)]
     if data is not None:
         cmd += ["--data", str(data)]
@@ -89,18 +140,17 @@ def _run_script(script: Path, *, root: Path, results: Path, data: Path | None, s
     if strict:
         cmd.append("--strict")
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=root, env=_step_env(root), capture_output=True, text=True,
-                          check=False)
+    code, stdout, stderr = stream_process(cmd, cwd=root, env=_step_env(root), stem=script.stem,
+                                          monitor=monitor or NullMonitor())
     seconds = time.perf_counter() - t0
     log_rel = f"{LOG_DIR}/{script.stem}.log"
     atomic.write_text(
         results / log_rel,
-        f"$ {' '.join(cmd)}\n--- stdout ---\n{proc.stdout}\n"
-        f"--- stderr ---\n{proc.stderr}\n--- exit {proc.returncode} ---\n",
+        f"$ {' '.join(cmd)}\n--- stdout ---\n{stdout}\n"
+        f"--- stderr ---\n{stderr}\n--- exit {code} ---\n",
     )
     record = _record(results, script.stem)
     diag = (record or {}).get("status")
-    code = proc.returncode
     if code == ExitCode.OK:
         status = "warning" if diag in {"warning", "failed"} else "ok"
     elif code == ExitCode.INPUT:
@@ -111,7 +161,7 @@ def _run_script(script: Path, *, root: Path, results: Path, data: Path | None, s
         status = "failed"
     return StepOutcome(script.stem, status, exit_code=code, seconds=round(seconds, 2), key=key,
                        log=log_rel, diagnostics_status=diag,
-                       message=_tail(proc.stderr or proc.stdout) if code else "")
+                       message=_tail(stderr or stdout) if code else "")
 
 
 def _record(results: Path, stem: str) -> dict[str, Any] | None:
@@ -146,7 +196,7 @@ def run_pipeline(
     steps: Sequence[str] | None = None,
     *,
     use_cache: bool = True,
-    progress: bool = True,
+    progress: bool | str = True,
     on_step: Callable[[StepOutcome], None] | None = None,
 ) -> PipelineResult:
     """Run the analysis steps in order, reusing cached steps whose inputs have not changed.
@@ -168,8 +218,12 @@ def run_pipeline(
         Run only these steps (stem, number such as ``"02"``, or name such as ``"trajectories"``).
     use_cache : bool
         ``False`` runs every step again.
-    progress : bool
-        Show a rich progress display on stderr.
+    progress : bool or str
+        What to show on stderr while the steps run (:mod:`bayes_iris.pipeline.monitor`):
+        ``True`` a rich display with each step's time and each fit's draws on a terminal, else
+        one timestamped line per step and fit event with a heartbeat at least every
+        ``$BAYES_IRIS_HEARTBEAT_S`` seconds (default 30); ``"plain"`` / ``"rich"`` force one;
+        ``False`` nothing.
 
     Returns
     -------
@@ -191,9 +245,6 @@ def run_pipeline(
     >>> res.ok  # doctest: +SKIP
     True
     """
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     if not (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
         raise InputError(
             Problem(f"seed must be a non-negative integer, got {seed!r}", column="seed")
@@ -218,22 +269,23 @@ def run_pipeline(
         res.steps.append(StepOutcome(stem, "missing", message=f"analyses/{stem}.py does not exist"))
 
     upstream: list[tuple[str, str]] = []
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=Console(stderr=True), disable=not progress, transient=True) as bar:
-        for script in selected:
+    monitor = choose_monitor(progress)
+    try:
+        for i, script in enumerate(selected, start=1):
             stem = script.stem
             key = L.step_key(base, script, upstream)
             record = _record(results, stem)
-            task = bar.add_task(f"{stem}", total=None)
+            monitor.step_started(stem, i, len(selected))
             if use_cache and ledger.reusable(stem, key) and L.outputs_intact(results, record):
                 outcome = StepOutcome(stem, "cached", exit_code=0, cached=True, key=key,
                                       log=ledger.previous_step(stem).get("log"),
                                       diagnostics_status=(record or {}).get("status"))
             else:
                 outcome = _run_script(script, root=root, results=results, data=data, seed=seed,
-                                      fast=fast, strict=strict, key=key)
+                                      fast=fast, strict=strict, key=key, monitor=monitor)
                 record = _record(results, stem)
-            bar.update(task, description=f"{stem}: {outcome.status}", total=1, completed=1)
+            monitor.step_finished(stem, outcome.status,
+                                  None if outcome.cached else outcome.seconds)
             res.steps.append(outcome)
             ledger.record(outcome, record)
             if on_step is not None:
@@ -241,6 +293,8 @@ def run_pipeline(
             _stop_if_needed(outcome, results, strict)
             if record is not None and outcome.status in L.REUSABLE:
                 upstream += [(o["path"], o.get("sha256", "")) for o in record.get("outputs", [])]
+    finally:
+        monitor.close()
     ledger.finish()
     if results.exists() or selected or missing:
         ledger.save()

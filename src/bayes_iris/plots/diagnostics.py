@@ -41,11 +41,14 @@ def plot_rank(fit: Any, *, var_names: list[str], bins: int = 20, axes=None) -> F
         fig, axes = plt.subplots(nrow, ncol, figsize=(3.3 * ncol, 2.4 * nrow), squeeze=False,
                                  layout=layout())
         axes = axes.ravel()
-        for extra in axes[len(names):]:
+        spare = list(axes[len(names):])
+        for extra in spare[1:]:
             extra.remove()
+        legend_ax = spare[0] if spare else None
     else:
         axes = np.atleast_1d(axes)
         fig = axes[0].figure
+        legend_ax = None
     for ax, name in zip(axes, names, strict=False):
         da = post[name]
         extra_dims = [d for d in da.dims if d not in ("chain", "draw")]
@@ -59,9 +62,19 @@ def plot_rank(fit: Any, *, var_names: list[str], bins: int = 20, axes=None) -> F
         edges = np.linspace(0, ranks.size, bins + 1)
         for c in range(x.shape[0]):
             h, _ = np.histogram(ranks[c], edges)
-            ax.step(edges[:-1], h, where="post", lw=1)
-        ax.axhline(x.shape[1] / bins, color="k", ls=":", lw=1)
+            ax.step(edges[:-1], h, where="post", lw=1, color=f"C{c}", label=f"chain {c + 1}")
+        ax.axhline(x.shape[1] / bins, color="k", ls=":", lw=1, label="uniform (chains mix)")
         ax.set_title(label, fontsize=8)
         ax.set_yticks([])
+        ax.set_xticks([])
+        ax.set_xlabel("rank of the draw among all chains", fontsize=7)
+    if len(names):  # in the spare panel, else inside the last one (axes legends stay put when
+        # the PNG is cropped to its content; a figure legend would move)
+        handles, labels = axes[0].get_legend_handles_labels()
+        if legend_ax is not None:
+            legend_ax.axis("off")
+            legend_ax.legend(handles, labels, loc="center", fontsize=8, frameon=False)
+        else:
+            axes[len(names) - 1].legend(handles, labels, loc="lower right", fontsize=6)
     fig.suptitle(f"Rank plots by chain — {getattr(fit, 'name', '')}", fontsize=9)
     return fig

@@ -73,11 +73,14 @@ def run(cases: tuple[str, ...] | None = None) -> ReanalysisAnalysis:
 
 
 def figures(analysis: ReanalysisAnalysis) -> dict[str, Any]:
-    """The triplots of the design-relevant cases, by figure name."""
-    from .plots import plot_triplot
+    """The forest plot of every case under every prior, and the triplots of the
+    design-relevant cases, by figure name."""
+    from .plots import plot_reanalysis_forest, plot_triplot
 
-    return {f"reanalysis_triplot_{name}": plot_triplot(analysis.results[name])
-            for name in TRIPLOT_CASES if name in analysis.results}
+    figs = {"reanalysis_forest": plot_reanalysis_forest(analysis.table)}
+    figs.update({f"reanalysis_triplot_{name}": plot_triplot(analysis.results[name])
+                 for name in TRIPLOT_CASES if name in analysis.results})
+    return figs
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..plots.style import ARM_COLOURS, layout
+from ..plots.style import ARM_COLOURS, layout, log_axis, wrap
 
-__all__ = ["plot_triplot", "plot_two_arm"]
+__all__ = ["plot_reanalysis_forest", "plot_triplot", "plot_two_arm"]
 
 
 def plot_triplot(result, *, priors: list[str] | None = None, ax=None,
@@ -62,10 +62,11 @@ def plot_triplot(result, *, priors: list[str] | None = None, ax=None,
         a.plot(xs, prior[sel], "--", color="#2c7fb8", label="prior")
         a.plot(xs, lik[sel], color="#999999", label="likelihood")
         a.plot(xs, post[sel], color=ARM_COLOURS["cyt107"], lw=2, label="posterior")
+        a.axvline(1.0 if ratio else 0.0, color="k", lw=0.8, ls=":", label="no effect")
+        a.axvline(mcid, color="#2ca02c", lw=0.8, ls="-.", label=f"MCID ({mcid:g})")
         if ratio:
-            a.set_xscale("log")
-        a.axvline(1.0 if ratio else 0.0, color="k", lw=0.8, ls=":")
-        a.axvline(mcid, color="#2ca02c", lw=0.8, ls="-.")
+            a.set_xlim(xs.min(), xs.max())
+            log_axis(a, "x", max_ticks=5)
         r = tab.loc[name]
         a.set_title(f"{name}\nmedian {r['median']:.2f} ({r['lower95']:.2f}–{r['upper95']:.2f}); "
                     f"P(benefit) {r['p_benefit']:.2f}", fontsize=8)
@@ -73,6 +74,63 @@ def plot_triplot(result, *, priors: list[str] | None = None, ax=None,
         a.set_yticks([])
     axes[0].legend(fontsize=7)
     fig.suptitle(title or f"{result.case}: prior × likelihood → posterior")
+    return fig
+
+
+def plot_reanalysis_forest(table, *, title: str | None = None) -> Figure:
+    """Every reanalysed quantity under every prior: posterior median and 95 % interval, one panel
+    per case (the ``reanalysis_summary`` table), with P(benefit) printed beside each row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"case": "c", "measure": "RR", "prior": ["a", "b"], "mcid": 0.8,
+    ...     "median": [1.0, 0.9], "lower95": [0.5, 0.6], "upper95": [2.0, 1.3],
+    ...     "p_benefit": [0.5, 0.7]})
+    >>> len(plot_reanalysis_forest(t).axes)
+    1
+    """
+    cases = list(dict.fromkeys(table["case"].astype(str)))
+    ncol = min(2, len(cases))
+    nrow = math.ceil(len(cases) / ncol)
+    n_priors = table.groupby("case").size().max()
+    fig, axs = plt.subplots(nrow, ncol, figsize=(5.6 * ncol, 0.9 + 0.36 * n_priors * nrow + 0.6),
+                            squeeze=False, layout=layout())
+    axes = list(axs.ravel())
+    spare = axes[len(cases):]
+    for extra in spare:
+        extra.set_visible(False)
+    for a, case in zip(axes, cases, strict=False):
+        g = table[table["case"].astype(str) == case].reset_index(drop=True)
+        y = np.arange(len(g))[::-1]
+        ratio = str(g["measure"].iloc[0]).upper() in {"RR", "OR", "HR"}
+        a.hlines(y, g["lower95"], g["upper95"], color="#555555", lw=2,
+                 label="95 % credible interval")
+        a.plot(g["median"], y, "o", color=ARM_COLOURS["cyt107"], label="posterior median")
+        a.axvline(1.0 if ratio else 0.0, color="k", lw=0.8, ls=":", label="no effect")
+        if "mcid" in g and np.isfinite(float(g["mcid"].iloc[0])):
+            a.axvline(float(g["mcid"].iloc[0]), color="#2ca02c", lw=0.8, ls="-.",
+                      label=f"MCID ({float(g['mcid'].iloc[0]):g})")
+        a.set_yticks(y, [str(p).replace("_", " ") for p in g["prior"]], fontsize=8)
+        if ratio:
+            log_axis(a, "x", max_ticks=6)
+        a.set_xlabel(f"{g['measure'].iloc[0]}, CYT107 vs control" + (" (log scale)" if ratio
+                                                                     else ""), fontsize=8)
+        a.set_title(wrap(case.replace("_", " "), 40), fontsize=9)
+        trans = a.get_yaxis_transform()
+        a.text(1.01, y.max() + 0.6, "P(benefit)", transform=trans, fontsize=7)
+        for yi, p in zip(y, g["p_benefit"], strict=True):
+            a.text(1.01, yi, f"{float(p):.2f}", transform=trans, fontsize=7, va="center")
+        a.set_ylim(-0.7, len(g) - 0.1)
+    handles, labels = axes[0].get_legend_handles_labels()
+    if spare:  # in the empty panel, clear of the data
+        spare[0].set_visible(True)
+        spare[0].axis("off")
+        spare[0].legend(handles, labels, loc="center", fontsize=8, frameon=False)
+    else:
+        axes[0].legend(handles, labels, fontsize=7, loc="upper center",
+                       bbox_to_anchor=(0.5, -0.25), ncol=2, frameon=False)
+    fig.suptitle(title or "Published summary data reanalysed under each prior", fontsize=10)
     return fig
 
 

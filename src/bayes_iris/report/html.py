@@ -19,7 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .labels import column_label, value_label
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+#: No table on the page shows more rows than this; the full table is one click away (CSV).
+PAGE_ROWS = 20
 
 _BOX_STYLES = {
     "error": ("#b00020", "#fdecee"),
@@ -150,13 +154,74 @@ def _format_cell(value: object, column: str, digits: int) -> str:
     return str(value)
 
 
+def csv_link(data: bytes, filename: str, rows: int | None = None, *,
+             max_bytes: int = 3_000_000) -> HTMLFragment:
+    """A link that downloads ``data`` as ``filename`` — embedded as a ``data:`` URI, so the
+    self-contained page carries the full table without referring to any file or URL.
+
+    Above ``max_bytes`` the table is not embedded (the page would grow too much); the link text
+    then names the CSV beside the report.
+
+    Examples
+    --------
+    >>> out = csv_link(b"a,b\\n1,2\\n", "t.csv", 1)
+    >>> "download='t.csv'" in out and "data:text/csv;base64," in out
+    True
+    """
+    count = f", {rows} rows" if rows is not None else ""
+    if len(data) > max_bytes:
+        return HTMLFragment(
+            f"<span class='bi-csv'>Full table: tables/{esc(filename)} beside the report"
+            f"{esc(count)}</span>")
+    b64 = base64.b64encode(data).decode("ascii")
+    return HTMLFragment(
+        f"<a class='bi-csv' download='{esc(filename)}' href='data:text/csv;base64,{b64}' "
+        f"style='font-size:0.85em'>Download the full table (CSV{esc(count)})</a>")
+
+
+def interval(median: object, lower: object, upper: object, *, digits: int = 2,
+             percent: bool = False) -> str:
+    """``"2.41 (1.62–3.58)"``: a median with its interval in one cell ("–" when missing).
+
+    Examples
+    --------
+    >>> interval(2.4134, 1.621, 3.58), interval(0.1, -0.05, 0.3, percent=True)
+    ('2.41 (1.62–3.58)', '+10 (−5 to +30)')
+    >>> interval(0.12, -0.22, 0.38)
+    '0.12 (−0.22 to 0.38)'
+    >>> interval(float("nan"), 1, 2)
+    '–'
+    """
+    try:
+        m, lo, hi = float(median), float(lower), float(upper)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "–"
+    if not (math.isfinite(m) and math.isfinite(lo) and math.isfinite(hi)):
+        return "–"
+    if percent:
+        def pp(v: float) -> str:
+            r = round(100 * v)
+            return "0" if r == 0 else f"{r:+d}".replace("-", "−")
+
+        return f"{pp(m)} ({pp(lo)} to {pp(hi)})"
+    if lo < 0 or hi < 0:  # "−0.22–0.38" would read as a range of negatives: spell it out
+        def f(v: float) -> str:
+            return f"{v:.{digits}f}".replace("-", "−")
+
+        return f"{f(m)} ({f(lo)} to {f(hi)})"
+    return f"{m:.{digits}f} ({lo:.{digits}f}–{hi:.{digits}f})"
+
+
 def table(
     df: pd.DataFrame,
     *,
     caption: str | None = None,
     digits: int = 3,
-    max_rows: int | None = 60,
+    max_rows: int | None = 15,
     highlight: Mapping[str, Sequence[str]] | None = None,
+    labels: bool = True,
+    csv: str | None = None,
+    note: str | None = None,
 ) -> HTMLFragment:
     """Render ``df`` as an HTML table with every header and cell escaped.
 
@@ -169,9 +234,16 @@ def table(
     digits : int
         Significant digits of floats (probability-like columns get ``max(digits, 3)`` decimals).
     max_rows : int or None
-        Show at most this many rows and say how many were left out.
+        Show at most this many rows (default 15: a table fits a laptop screen) and say how many
+        were left out; never more than :data:`PAGE_ROWS` (``None`` means that many).
     highlight : mapping, optional
         ``{column: values}``: rows whose ``column`` is in ``values`` are shaded as warnings.
+    labels : bool
+        Human column headers and cell codes (:mod:`bayes_iris.report.labels`).
+    csv : str, optional
+        A trusted fragment (:func:`csv_link`) shown under the table: the full table to download.
+    note : str, optional
+        Plain text shown under the table.
 
     Examples
     --------
@@ -179,9 +251,13 @@ def table(
     >>> out = table(pd.DataFrame({"site": ["<script>alert(1)</script>"], "n": [3]}))
     >>> "<script>" in out, "&lt;script&gt;" in out
     (False, True)
+    >>> "<th>Site</th>" in out
+    True
     """
-    shown = df if max_rows is None else df.head(max_rows)
-    head = "".join(f"<th>{esc(c)}</th>" for c in shown.columns)
+    max_rows = PAGE_ROWS if max_rows is None else min(max_rows, PAGE_ROWS)
+    shown = df.head(max_rows)
+    cols = [str(c) for c in shown.columns]
+    head = "".join(f"<th>{esc(column_label(c) if labels else c)}</th>" for c in cols)
     flagged: set[int] = set()
     for col, values in (highlight or {}).items():
         if col in shown.columns:
@@ -190,8 +266,8 @@ def table(
     rows = []
     for i, rec in enumerate(shown.itertuples(index=False, name=None)):
         cells = "".join(
-            f"<td>{esc(_format_cell(v, str(c), digits))}</td>"
-            for v, c in zip(rec, shown.columns, strict=True)
+            f"<td>{esc(_format_cell(value_label(c, v) if labels else v, c, digits))}</td>"
+            for v, c in zip(rec, cols, strict=True)
         )
         style = " class='bi-flag' style='background:#fff4e0'" if i in flagged else ""
         rows.append(f"<tr{style}>{cells}</tr>")
@@ -201,20 +277,24 @@ def table(
         if caption
         else ""
     )
+    foot = []
+    if len(df) > max_rows:
+        foot.append(f"Showing {max_rows} of {len(df)} rows.")
+    if note:
+        foot.append(note)
     more = ""
-    if max_rows is not None and len(df) > max_rows:
-        more = (
-            f"<p class='bi-note' style='font-size:0.85em;color:#5f6368'>Showing {max_rows} of "
-            f"{len(df)} rows.</p>"
-        )
+    if foot or csv:
+        more = (f"<p class='bi-note' style='font-size:0.85em;color:#5f6368;margin:0.2em 0'>"
+                f"{esc(' '.join(foot))}{' ' if foot and csv else ''}{csv or ''}</p>")
     return HTMLFragment(
-        f"{cap}<div class='bi-table-wrap' style='overflow-x:auto'>"
+        f"{cap}<div class='bi-table-wrap' style='overflow-x:auto;max-width:100%'>"
         "<table class='bi-table' style='border-collapse:collapse;font-size:0.88em;margin:0.2em 0'>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}"
     )
 
 
-def figure(path: str | Path, *, caption: str | None = None, alt: str | None = None) -> HTMLFragment:
+def figure(path: str | Path, *, caption: str | None = None, alt: str | None = None,
+           name: str | None = None) -> HTMLFragment:
     """Embed a PNG file as a base64 data URI inside a ``<figure>``.
 
     Raises ``ValueError`` when the file is not a PNG (the report never links to files).
@@ -238,7 +318,8 @@ def figure(path: str | Path, *, caption: str | None = None, alt: str | None = No
         else ""
     )
     return HTMLFragment(
-        "<figure class='bi-figure' style='margin:0.8em 0'>"
+        f"<figure class='bi-figure' data-figure='{esc(name or Path(path).stem)}' "
+        "style='margin:0.8em 0'>"
         f"<img src='data:image/png;base64,{b64}' alt='{esc(alt or caption or Path(path).stem)}' "
         f"style='max-width:100%;height:auto'/>{cap}</figure>"
     )

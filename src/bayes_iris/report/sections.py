@@ -91,6 +91,11 @@ class Report:
         }[st.state]
         return h.box(kind, head, st.messages)
 
+    def unavailable(self, relpath: str, step: str | None = None) -> h.HTMLFragment:
+        """The "not available" box of ``relpath`` (which step should have written it, and why
+        it did not)."""
+        return self._unavailable(relpath, step)
+
     def _unavailable(self, relpath: str, step: str | None) -> h.HTMLFragment:
         stem = self._step_for(relpath, step)
         if stem is None:
@@ -128,6 +133,16 @@ class Report:
         """The raw table (for chunks that need to choose rows), or ``None``."""
         return self.reader.read_table(name)
 
+    def csv(self, name: str, rows: int | None = None) -> h.HTMLFragment:
+        """A download link of the full ``tables/<name>.csv`` (embedded), or nothing."""
+        path = self.reader.table_path(name)
+        if not path.is_file():
+            return h.HTMLFragment("")
+        data = path.read_bytes()
+        if rows is None:
+            rows = max(data.count(b"\n") - 1, 0)
+        return h.csv_link(data, f"{name}.csv", rows)
+
     def table(
         self,
         name: str,
@@ -138,10 +153,13 @@ class Report:
         where: Mapping[str, Any] | None = None,
         sort: Sequence[str] | None = None,
         digits: int = 3,
-        max_rows: int | None = 60,
+        max_rows: int | None = 15,
         highlight: Mapping[str, Sequence[str]] | None = None,
         pivot: Mapping[str, Any] | None = None,
         collapsed: bool = False,
+        transpose: str | None = None,
+        frame: pd.DataFrame | None = None,
+        note: str | None = None,
     ) -> h.HTMLFragment:
         """``tables/<name>.csv`` as an escaped HTML table, or a "not available" box.
 
@@ -149,14 +167,21 @@ class Report:
         column the table does not have is ignored. ``columns`` picks and orders the columns that
         exist. ``pivot={"index": [...], "columns": col, "values": col}`` reshapes a long table to
         wide (one column per value of ``columns``, in order of appearance) when those columns
-        exist. The ``provenance`` column is summarised in the caption. ``collapsed=True`` folds
+        exist. ``transpose=<column>`` turns the table on its side (one column per value of that
+        column, one row per other column: narrow tables of counts). ``frame`` replaces the file's
+        rows by a view a chunk built from :meth:`data` (the full CSV is still linked). The
+        ``provenance`` column is summarised in the caption. At most ``max_rows`` rows are shown;
+        the full CSV can always be downloaded from beside the table. ``collapsed=True`` folds
         the table into a ``<details>`` element (for long reference tables).
         """
         rel = f"tables/{name}.csv"
         df = self.reader.read_table(name)
         if df is None:
             return self._unavailable(rel, step)
+        total = len(df)
         provenance = sorted(set(df["provenance"].astype(str))) if "provenance" in df else []
+        if frame is not None:
+            df = frame
         for col, want in (where or {}).items():
             if col in df.columns:
                 values = list(want) if isinstance(want, list | tuple | set) else [want]
@@ -173,6 +198,8 @@ class Report:
             keep = [c for c in columns if c in df.columns]
             df = df[keep] if keep else df
         df = df.drop(columns=[c for c in ("provenance",) if c in df.columns])
+        if transpose and transpose in df.columns:
+            df = _transpose(df, transpose)
         cap = caption or name
         if provenance:
             cap += f" [provenance: {', '.join(provenance)}]"
@@ -182,6 +209,8 @@ class Report:
             digits=digits,
             max_rows=max_rows,
             highlight=highlight,
+            csv=self.csv(name, total),
+            note=note,
         )
         if collapsed:
             body = h.details(f"{cap} — {len(df)} rows (click to show)", body)
@@ -196,7 +225,7 @@ class Report:
         if not path.is_file():
             return self._unavailable(rel, step)
         try:
-            fig = h.figure(path, caption=caption or name)
+            fig = h.figure(path, caption=caption or name, name=name)
         except (ValueError, OSError) as err:
             return h.box("error", f"Not available: {rel} is not a readable PNG", str(err))
         return h.join(self._stale_note(rel), fig)
@@ -231,7 +260,8 @@ class Report:
 
     # -- overview ----------------------------------------------------------------------------
     def pipeline_overview(self) -> h.HTMLFragment:
-        """One row per step: state, seconds, cached, finished."""
+        """One row per step: state, seconds, cached, finished; the run's trial, data hash and
+        seed (no local paths)."""
         rows = []
         for stem in self.reader.expected_steps():
             st = self.reader.step_state(stem)
@@ -268,20 +298,28 @@ class Report:
             )
         run = self.reader.ledger.get("run", {})
         if run:
-            out.append(
-                h.box(
-                    "info",
-                    "Pipeline run",
-                    [
-                        f"seed {run.get('seed')}",
-                        f"fast: {run.get('fast')}",
-                        f"strict: {run.get('strict')}",
-                        f"data: {run.get('data_dir')}",
-                        f"started {run.get('started')}",
-                    ],
-                )
-            )
+            out.append(h.box("info", "Pipeline run", self.run_facts()))
+            if run.get("fast"):
+                out.append(h.box(
+                    "warning", "Smoke-test budgets (--fast)",
+                    "This run used the small sampler and simulation budgets of --fast: its "
+                    "numbers are for checking the pipeline, not for decisions."))
         return h.join(*out)
+
+    def run_facts(self) -> list[str]:
+        """The run in a few lines: trial, data hash, seed, when — never a local path."""
+        run = self.reader.ledger.get("run", {})
+        data = self.reader.step_record("01_data") or {}
+        digest = data.get("inputs_hash")
+        facts = [f"trial: {self.reader.trial_name}"]
+        facts.append(f"data hash (sha256 of the validated trial): {digest[:16]}…" if digest
+                     else "data hash: not recorded (step 01 has not run)")
+        facts.append(f"run seed: {run.get('seed', '?')}")
+        if run.get("strict"):
+            facts.append("--strict: diagnostics failures stop the run")
+        if run.get("started"):
+            facts.append(f"started {run.get('started')}")
+        return facts
 
     def diagnostics(self) -> h.HTMLFragment:
         """All ``diagnostics*.csv`` tables in one, with a warning box when any model fails,
@@ -370,3 +408,23 @@ def _pivot(df: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFrame:
     wide = wide.reindex(columns=[c for c in order if c in wide.columns]).reset_index()
     wide.columns.name = None
     return wide
+
+
+def _transpose(df: pd.DataFrame, by: str) -> pd.DataFrame:
+    """One column per row of ``df`` (named by its ``by`` value(s)), one row per other column."""
+    from .labels import column_label, value_label
+
+    keys = [by] + [c for c in ("regimen",) if c in df.columns and c != by]
+    rows_per = df[by].astype(str).value_counts()
+    names = []
+    for _, r in df[keys].iterrows():
+        parts = [str(value_label(k, r[k])) for k in keys]
+        alone = rows_per.get(str(r[by]), 0) == 1  # one row for this arm: no regimen needed
+        if len(parts) > 1 and (alone or parts[1].lower() == parts[0].lower()):
+            parts = parts[:1]
+        names.append(parts[0] if len(parts) == 1 else f"{parts[0]} ({parts[1]})")
+    body = df.drop(columns=keys)
+    out = pd.DataFrame({"": [column_label(c) for c in body.columns]})
+    for name, (_, r) in zip(names, body.iterrows(), strict=True):
+        out[name] = list(r.to_numpy())
+    return out

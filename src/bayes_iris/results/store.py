@@ -9,6 +9,8 @@ Layout (one folder per trial, default ``results/<slug of the trial name>/``, nev
                         ``bayes_iris.inference``)
     tables/*.csv        tidy tables; each carries a ``provenance`` column ("synthetic" | "real")
     figures/*.png       figures; each is stamped with the provenance banner
+    figures/*.json      beside each figure, what a reader would check: a legend, tick labels
+                        that do not overprint (:func:`bayes_iris.plots.checks.check_figure`)
 
 Every write is atomic (``bayes_iris.atomic``). Provenance is stamped here, centrally, so that no
 table or figure made from synthetic data can leave without saying so.
@@ -26,12 +28,17 @@ import pandas as pd
 
 from .. import atomic
 from ..data.trial import TrialData
-from ..fingerprints import package_versions, sha256_file
+from ..fingerprints import code_version, package_versions, sha256_file
 from ..paths import results_folder
 from ..result import Result
 from .tables import MANIFEST
 
-__all__ = ["ResultsDir", "default_results_dir", "stamp_provenance"]
+__all__ = ["PUBLISHED_SOURCES", "ResultsDir", "default_results_dir", "fit_records",
+           "stamp_provenance"]
+
+#: The publications behind the published summary-level numbers (the stamp of their figures).
+PUBLISHED_SOURCES = ("Francois et al., JCI Insight 2018; Daix et al., Ann Intensive Care 2023; "
+                     "meta-analysis 2026, PMID 42055480")
 
 
 @dataclass
@@ -86,15 +93,21 @@ class ResultsDir:
         """Stamp the provenance banner on ``fig`` and write ``figures/<name>.png``.
 
         ``published=True`` for figures made from published summary-level numbers only: they are
-        stamped "published summary data" instead of the trial's provenance.
+        stamped with the publications instead of the trial's provenance. Beside the PNG,
+        ``figures/<name>.json`` records :func:`~bayes_iris.plots.checks.check_figure` (legend,
+        overprinting tick labels) for the report's checks.
         """
+        from ..plots.checks import check_figure
+
         stamp_provenance(fig, self.trial, published=published)
         dest = self.figures / f"{name}.png"
-        return atomic.write_with(
+        path = atomic.write_with(
             # bbox "tight": nothing clipped (long tick labels), and room for the stamp below
             dest, lambda p: fig.savefig(p, dpi=dpi, format="png", metadata={"Software": None},
                                         bbox_inches="tight", pad_inches=0.08),
         )
+        self.write_json(f"figures/{name}.json", {"figure": name, **check_figure(fig)})
+        return path
 
     def write_json(self, relpath: str, obj: Any) -> Path:
         dest = self.root / relpath
@@ -120,10 +133,13 @@ class ResultsDir:
         diagnostics: dict[str, Any] | None = None,
         status: str = "ok",
         extra: dict[str, Any] | None = None,
+        fits: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Record a finished step in ``manifest.json`` (atomically) and return the manifest.
 
-        ``status`` is "ok", "warning" (diagnostics flagged something) or "failed".
+        ``status`` is "ok", "warning" (diagnostics flagged something) or "failed". ``fits``
+        (``{key: FitResult}``) are recorded with their sampler settings (:func:`fit_records`);
+        the manifest also gets the package versions and the code's git commit.
         """
         manifest = self.read_manifest()
         manifest.update(
@@ -131,7 +147,10 @@ class ResultsDir:
             provenance=self.trial.meta.provenance.model_dump(),
             provenance_label=self.trial.provenance_label,
             versions=package_versions(),
+            code=code_version(),
         )
+        if fits:
+            extra = {**(extra or {}), "fits": fit_records(fits)}
         steps = manifest.setdefault("steps", {})
         steps[step] = {
             "status": status,
@@ -155,7 +174,7 @@ def stamp_provenance(fig: Any, trial: TrialData | None, *, published: bool = Fal
         return
     synthetic = (not published) and trial is not None and trial.is_synthetic
     if published or trial is None:
-        text = "Published summary-level data (FACTS.md sources)"
+        text = f"Published summary-level data — {PUBLISHED_SOURCES}"
     elif synthetic:
         text = "SYNTHETIC DATA — not IRIS-7 patient data"
     else:
@@ -163,6 +182,7 @@ def stamp_provenance(fig: Any, trial: TrialData | None, *, published: bool = Fal
     # Below everything already drawn (axis labels may spill under the figure's own area), so it
     # never covers a label; savefig(bbox_inches="tight") grows the canvas to include it.
     try:
+        fig.draw_without_rendering()  # run the layout engine: legends outside take their place
         bottom = fig.get_tightbbox(fig.canvas.get_renderer()).y0 / fig.get_figheight()
     except Exception:  # a figure without a canvas renderer: fall back to the bottom edge
         bottom = 0.0
@@ -172,6 +192,33 @@ def stamp_provenance(fig: Any, trial: TrialData | None, *, published: bool = Fal
         fontweight="bold" if synthetic else "normal",
     )
     fig._bayes_iris_stamped = True
+
+
+def fit_records(fits: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the report's methods chapter shows of each fit: sampler settings, seed, time, file.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from bayes_iris.inference import SamplerConfig
+    >>> f = SimpleNamespace(name="m", config=SamplerConfig(seed=3), seconds=1.5,
+    ...                     from_cache=False, path=None, diagnostics=None)
+    >>> fit_records({"m": f})[0]["draws"]
+    2000
+    """
+    out = []
+    for key, f in fits.items():
+        cfg = f.config
+        diag = getattr(f, "diagnostics", None)
+        out.append({
+            "fit": key, "model": f.name, "sampler": cfg.sampler, "chains": cfg.chains,
+            "cores": cfg.cores, "tune": cfg.tune, "draws": cfg.draws,
+            "target_accept": cfg.target_accept, "seed": cfg.seed,
+            "seconds": round(float(f.seconds or 0.0), 1), "from_cache": bool(f.from_cache),
+            "file": Path(f.path).name if getattr(f, "path", None) else None,
+            "status": ("ok" if diag.ok else "failed") if diag is not None else None,
+        })
+    return out
 
 
 def default_results_dir(trial: TrialData, base: str | Path | None = None) -> Path:

@@ -18,6 +18,10 @@ table                               columns
 ``design_*``, ``map_*``             :data:`DESIGN_TABLE_COLUMNS` (``phase3.tables``): the
                                     recommendations, curves, OC, group-sequential boundaries
                                     and OC, safety rule, design priors, assumptions, MAP tables
+``km_curves``                       :data:`KM_COLUMNS` (``data.survival``)
+``mortality_summary``,              :data:`MORTALITY_COLUMNS`, :data:`CONTRAST_COLUMNS`
+``mortality_contrast``              (``data.survival``)
+``ae_breakdown``                    :data:`BREAKDOWN_COLUMNS` (``safety.breakdown``)
 ==================================  ==========================================================
 
 Every table also carries a first column ``provenance`` (``ResultsDir.write_table``).
@@ -32,10 +36,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..data.survival import CONTRAST_COLUMNS, KM_COLUMNS, MORTALITY_COLUMNS
 from ..errors import InputError, Problem
 from ..inference.diagnostics import DIAGNOSTICS_COLUMNS
 from ..phase3.tables import DESIGN_TABLE_COLUMNS
 from ..reanalysis.model import REANALYSIS_COLUMNS
+from ..safety.breakdown import BREAKDOWN_COLUMNS
 from ..safety.effects import AE_TABLE_COLUMNS, SOC_TABLE_COLUMNS
 from ..trajectory.effects import (
     DESIGN_INPUTS_COLUMNS,
@@ -87,6 +93,10 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "diagnostics_adverse_events": DIAGNOSTICS_COLUMNS,
     "reanalysis_summary": [*REANALYSIS_COLUMNS, "source"],
     **DESIGN_TABLE_COLUMNS,
+    "km_curves": KM_COLUMNS,
+    "mortality_summary": MORTALITY_COLUMNS,
+    "mortality_contrast": CONTRAST_COLUMNS,
+    "ae_breakdown": BREAKDOWN_COLUMNS,
 }
 
 
@@ -115,9 +125,10 @@ class StepSpec:
 STEPS: tuple[StepSpec, ...] = (
     StepSpec(
         "01_data",
-        "Data: CONSORT counts, baseline table, observed lymphocyte counts",
-        ("consort", "baseline", "labs_long", "parameters_synthetic"),
-        ("observed_alc",),
+        "Data: CONSORT counts, baseline table, observed lymphocyte counts, deaths",
+        ("consort", "baseline", "labs_long", "parameters_synthetic", "km_curves",
+         "mortality_summary", "mortality_contrast"),
+        ("observed_alc", "km_curves"),
     ),
     StepSpec(
         "02_trajectories",
@@ -135,6 +146,8 @@ STEPS: tuple[StepSpec, ...] = (
             "trajectory_cd8",
             "day29_ratio_forest",
             "effects_by_day",
+            "regimen_contrast",
+            "effect_prior_posterior",
             "ppc_alc",
             "prior_predictive_alc",
             "trace_alc",
@@ -143,14 +156,16 @@ STEPS: tuple[StepSpec, ...] = (
     StepSpec(
         "03_adverse_events",
         "Adverse events (Berry & Berry hierarchy)",
-        ("ae_summary", "ae_soc_summary", "ae_two_arm_builtin", "diagnostics_adverse_events"),
-        ("ae_shrinkage", "ae_forest", "respiratory_distress_3of15"),
+        ("ae_summary", "ae_soc_summary", "ae_two_arm_builtin", "diagnostics_adverse_events",
+         "ae_breakdown"),
+        ("ae_shrinkage", "ae_forest", "ae_breakdown", "respiratory_distress_3of15"),
     ),
     StepSpec(
         "04_summary_reanalysis",
         "Reanalysis of published summary data",
         ("reanalysis_summary",),
-        ("reanalysis_triplot_sepsis_mortality", "reanalysis_triplot_sepsis_secondary_infection"),
+        ("reanalysis_forest", "reanalysis_triplot_sepsis_mortality",
+         "reanalysis_triplot_sepsis_secondary_infection"),
     ),
     StepSpec(
         "05_phase3_design",

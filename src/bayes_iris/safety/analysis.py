@@ -137,8 +137,13 @@ def run(trial: TrialData | pd.DataFrame, *, seed: int, fast: bool = False,
 
 
 def figures(analysis: SafetyAnalysis, kind: str = "bb") -> dict[str, Any]:
-    """The step's AE figures by name (shrinkage and forest plot of model ``kind``)."""
+    """The step's AE figures by name (shrinkage and forest plot of model ``kind``; the forest
+    plot shows the prior's P(θ = 0) beside the posteriors)."""
     from .plots import plot_ae_forest, plot_ae_shrinkage
+    from .priors import statement
 
     res = analysis.results[kind]
-    return {"ae_shrinkage": plot_ae_shrinkage(res), "ae_forest": plot_ae_forest(res)}
+    model = analysis.models[kind]
+    prior_zero = statement(model.priors)["p_point_mass"] if model.point_mass else 0.0
+    return {"ae_shrinkage": plot_ae_shrinkage(res),
+            "ae_forest": plot_ae_forest(res, prior_p_zero=prior_zero)}

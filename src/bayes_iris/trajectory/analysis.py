@@ -204,10 +204,12 @@ def figures(analysis: TrajectoryAnalysis, *, seed: int) -> dict[str, Any]:
     """The step's figures by name (``figures/<name>.png``); nothing is saved here."""
     from ..plots.diagnostics import plot_rank
     from .plots import (
+        plot_effect_prior_posterior,
         plot_effects_by_day,
         plot_ppc,
         plot_prior_predictive,
         plot_ratio_forest,
+        plot_regimen_contrast,
         plot_trajectories,
     )
 
@@ -222,7 +224,20 @@ def figures(analysis: TrajectoryAnalysis, *, seed: int) -> dict[str, Any]:
     figs["day29_ratio_forest"] = plot_ratio_forest(analysis.prior_sensitivity)
     figs["effects_by_day"] = plot_effects_by_day(
         analysis.effects[analysis.effects["prior_set"] == "default"], marker="alc")
+    contrast = analysis.effects
+    contrast = contrast[(contrast["marker"] != "alc")
+                        | (contrast["model"] == analysis.chosen_shape)]
+    figs["regimen_contrast"] = plot_regimen_contrast(contrast)
+    sens = analysis.prior_sensitivity
+    day = int(sens["day"].iloc[0]) if len(sens) else 29
+    draws = {}
+    for pset in sens["prior_set"].astype(str):
+        res = analysis.results.get(f"alc_piecewise_{pset}")
+        if res is not None:
+            draws[pset] = res.draws["log_ratio"].sel(marker="alc").sel(
+                day=day, method="nearest").values
+    figs["effect_prior_posterior"] = plot_effect_prior_posterior(sens, draws)
     figs["ppc_alc"] = plot_ppc(posterior_predictive(c_fit, c_model, seed=seed), c_model)
     figs["prior_predictive_alc"] = plot_prior_predictive(prior_predictive_draws(base, seed=seed))
-    figs["trace_alc"] = plot_rank(c_fit, var_names=RANK_VARS)
+    figs["trace_alc"] = plot_rank(c_fit, var_names=RANK_VARS)  # rank plots (file name kept)
     return figs
