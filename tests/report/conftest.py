@@ -256,8 +256,11 @@ def _tables(site: str) -> dict[str, tuple[pd.DataFrame, str | None]]:
                                                 "efficacy_threshold": [0.999, 0.975]}),
             None,
         ),
-        "design_gsd_oc": (_contract("design_gsd_oc", {"scenario": "RR 1", "look": [1, 2],
-                                                      "p_stop_efficacy": [0.01, 0.015]}), None),
+        "design_gsd_oc": (_contract("design_gsd_oc", {
+            "scenario": ["RR 1", "RR 1", "RR 0.8", "RR 0.8"], "true_rr": [1.0, 1.0, 0.8, 0.8],
+            "control_rate": 0.35, "look": [1, 2, 1, 2], "p_stop_efficacy": [0.01, 0.012, 0.4, 0.45],
+            "p_efficacy": [0.022, 0.022, 0.85, 0.85], "expected_n": [350.0, 350.0, 260.0, 260.0]}),
+            None),
         "design_boundaries": (
             _contract("design_boundaries", {"n": [10, 20], "stop_min_x": [3, 5]}), None),
         "design_priors": (_contract("design_priors", {"endpoint": ["mortality"],

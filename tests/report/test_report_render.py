@@ -134,8 +134,9 @@ def test_regulatory_and_methods_chapters_read_the_records(complete):
     assert len(set(anchors)) >= 8
     for anchor in anchors:
         assert re.search(rf"id=[\"']{anchor}[\"']", html), anchor
-    assert "0.0240" in text  # P(success) with no effect, from design_oc.csv
-    assert "12.5" in text  # the design prior's ESS, from design_priors.csv
+    assert "0.0250" in text  # P(success) with no effect, from design_oc.csv
+    assert "12.0" in text  # the MAP design prior's ESS, from map_summary.csv
+    assert "0.500" in text  # its prior-data conflict p-value, from map_conflict.csv
     assert "0.4214" in text  # the skeptical trajectory prior, from the manifest
     assert "tau2_theta_0_0 = 10" in text  # the AE hierarchy's hyperparameters
     assert "How to rerun" in text and "git commit" in text

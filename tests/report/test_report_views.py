@@ -49,6 +49,7 @@ def test_regulatory_chapter_degrades_to_not_available_boxes(tmp_path):
         regulatory.operating_characteristics(rep))
     ess = regulatory.effective_sample_sizes(rep)
     assert "Not available: design-prior effective sample sizes" in ess
+    assert "map_summary.csv" in ess
     points = regulatory.points(rep)
     assert points.count("<tr>") == 10  # header + nine points
     assert "missing</strong> — the design step has not run" in points
@@ -56,9 +57,16 @@ def test_regulatory_chapter_degrades_to_not_available_boxes(tmp_path):
 
 def test_type_one_error_is_read_from_the_null_row(tmp_path):
     root = fabricate_results(tmp_path / "res")
-    oc = regulatory.operating_characteristics(Report(root))
-    assert "0.0240" in oc and "within" in oc  # true RR 1.0 -> P(success) 0.024 <= 0.025
-    assert "0.810 (effect 0.7)" in oc
+    rep = Report(root)
+    rows = regulatory.oc_rows(rep).set_index("design")
+    # fixed design: true RR 1.0 -> P(success) 0.025 <= 0.025; at the MCID RR 0.8 -> 0.8
+    assert rows.loc["fixed", "type_I"] == 0.025 and rows.loc["fixed", "p_mcid"] == 0.8
+    gsd = rows.loc["group-sequential"]  # overall P(efficacy) under RR 1, expected n under it
+    assert (gsd["type_I"], gsd["p_mcid"], gsd["expected_n_null"]) == (0.022, 0.85, 350.0)
+    oc = regulatory.operating_characteristics(rep)
+    assert "0.0250" in oc and "within" in oc and "above" not in oc
+    assert "0.850" in oc and "350" in oc
+    assert "Every decision rule keeps" in regulatory.type_one_error_note(rep)
 
 
 def test_effects_and_priors_views(tmp_path):

@@ -18,7 +18,7 @@ import pandas as pd
 from . import html as h
 
 __all__ = ["DESIGN_TABLES", "assumption_items", "design_paragraphs", "endpoint_paragraphs",
-           "map_paragraphs", "map_texts"]
+           "design_prior_table", "map_paragraphs", "map_texts"]
 
 #: The tables the prose reads.
 DESIGN_TABLES = ("design_recommendations", "design_gsd_boundaries", "design_gsd_oc",
@@ -317,3 +317,28 @@ def assumption_list(rep) -> h.HTMLFragment:
     if not items:
         return h.box("unavailable", "Not available: design_assumptions")
     return h.HTMLFragment("<ul>" + "".join(f"<li>{h.esc(i)}</li>" for i in items) + "</ul>")
+
+
+def design_prior_table(rep) -> h.HTMLFragment:
+    """The design priors as a compact table that fits a laptop column: the effect and the
+    placebo risk as "median (95 % interval)" cells, P(benefit), role and source."""
+    dp = rep.data("design_priors")
+    if dp is None:
+        return rep.unavailable("tables/design_priors.csv", "05_phase3_design")
+    frame = pd.DataFrame({
+        "Endpoint": dp["endpoint"], "Design prior": dp["design_prior"], "Role": dp["role"],
+        "Effect (median, 95 % interval)": [
+            f"{h.interval(m, lo, hi)} {scale.split(' (')[0]}" for m, lo, hi, scale in zip(
+                dp["effect_median"], dp["effect_lower95"], dp["effect_upper95"],
+                dp["effect_scale"].astype(str), strict=True)],
+        "P(benefit)": pd.to_numeric(dp["p_benefit"], errors="coerce").map(
+            lambda v: "–" if pd.isna(v) else f"{v:.2f}"),
+        "Placebo risk (mean, 95 % interval)": [
+            h.interval(m, lo, hi) for m, lo, hi in zip(
+                dp["control_mean"], dp["control_lower95"], dp["control_upper95"], strict=True)],
+        "Source": dp["source"],
+    })
+    return rep.table("design_priors", step="05_phase3_design", frame=frame, max_rows=None,
+                     caption="Design priors: what each says about the effect and the placebo "
+                             "risk, its role (sizing, sensitivity, evidence, illustration) and "
+                             "its source")

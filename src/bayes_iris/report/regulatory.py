@@ -9,10 +9,12 @@ and safety: prior specification and justification with the prior's information, 
 conflict, operating characteristics of decision rules including the type I error, sensitivity
 to the prior, and computational transparency) as published summaries of it describe them.
 
-Operating characteristics are read from the design step's tables (``design_oc.csv``,
-``design_boundaries.csv``, ``design_recommendations.csv``, ``design_sample_size.csv``; optional
-``design_priors.csv`` with an effective sample size and a prior-data conflict p-value): a
-missing table gives a "not available" box, never an error.
+Operating characteristics are read from the design step's tables (``design_oc.csv``: exact OC
+of every fixed design by true risk ratio and, at no effect, by placebo risk;
+``design_gsd_oc.csv``: the group-sequential design per scenario and look;
+``design_recommendations.csv``), the priors' information from ``map_summary.csv`` (ESS by the
+expected local-information ratio) and ``map_conflict.csv`` (prior-data conflict): a missing
+table gives a "not available" box, never an error.
 
 References
 ----------
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from .sections import Report
 
 __all__ = ["DESIGN_TABLES", "GUIDANCE", "effective_sample_sizes", "operating_characteristics",
-           "points"]
+           "oc_rows", "points"]
 
 GUIDANCE = ("U.S. Food and Drug Administration (CDER, CBER). Use of Bayesian Methodology in "
             "Clinical Trials of Drug and Biological Products. Draft guidance for industry, "
@@ -45,54 +47,99 @@ GUIDANCE = ("U.S. Food and Drug Administration (CDER, CBER). Use of Bayesian Met
 
 #: The design tables this chapter reads, with the columns it uses (the rest are ignored).
 DESIGN_TABLES = {
-    "design_oc": ["endpoint", "design", "true_effect", "effect_label", "p_success", "mcse",
-                  "method"],
-    "design_boundaries": ["design", "n", "oc_summary (stop signal-or-efficacy / futility)"],
-    "design_recommendations": ["endpoint", "design_prior", "metric", "recommended_n", "rule",
-                               "design_prior_source"],
-    "design_sample_size": ["endpoint", "design_prior", "n_total", "assurance", "mcse"],
-    "design_priors": ["endpoint", "design_prior", "ess", "conflict_p"],
+    "design_oc": ["endpoint", "design", "analysis_prior", "x_variable", "true_rr",
+                  "control_rate", "p_success", "method"],
+    "design_gsd_oc": ["scenario", "true_rr", "control_rate", "p_efficacy", "expected_n"],
+    "design_recommendations": ["endpoint", "design", "n_total", "type_I_error"],
+    "map_summary": ["map", "outcome", "used_as", "ess_elir", "robust_weight", "robust_ess_elir",
+                    "ess_unit"],
+    "map_conflict": ["map", "compared_with", "p_conflict_map", "p_conflict_robust",
+                     "conclusion"],
 }
 ALPHA = 0.025
+MCID_RR = 0.8
 
 
 def _link(anchor: str, text: str) -> str:
     return f"<a href='#{h.esc(anchor)}'>{h.esc(text)}</a>"
 
 
-def operating_characteristics(rep: Report) -> h.HTMLFragment:
-    """Per design of the design step: P(success) when CYT107 has no effect (the type I error)
-    and at the most favourable effect studied."""
+def _num(s) -> pd.Series:
+    return pd.to_numeric(s, errors="coerce")
+
+
+def oc_rows(rep: Report) -> pd.DataFrame | None:
+    """One row per decision rule of the design step: its type I error (P(success) at no effect,
+    the largest over the placebo risks studied), P(success) at the MCID and the method; ``None``
+    when the design step has not run. Group-sequential designs come from ``design_gsd_oc``
+    (overall P(efficacy) and the expected n under the null)."""
     oc = rep.data("design_oc")
     if oc is None:
-        return rep.unavailable("tables/design_oc.csv", "05_phase3_design")
-    need = {"endpoint", "design", "true_effect", "p_success"}
+        return None
+    need = {"endpoint", "design", "true_rr", "p_success"}
     if not need <= set(oc.columns):
-        return h.box("unavailable", "Not available: design_oc.csv lacks the columns "
-                                    + ", ".join(sorted(need - set(oc.columns))))
+        return pd.DataFrame()
+    oc = oc.assign(true_rr=_num(oc["true_rr"]), p_success=_num(oc["p_success"]))
+    oc["rule"] = oc["design"].astype(str).str.replace(r": (type I error|power at .*)$", "", regex=True)
+    oc = oc[oc["true_rr"].notna()]
+    if "x_variable" in oc:
+        oc = oc[oc["x_variable"].astype(str).isin(["true_rr", "control_rate"])]
+    oc = oc.assign(analysis_prior=oc["analysis_prior"].astype(object).fillna("").astype(str)
+                   if "analysis_prior" in oc else "")
     rows = []
-    for (ep, design), g in oc.groupby(["endpoint", "design"], sort=False):
-        eff = pd.to_numeric(g["true_effect"], errors="coerce")
-        null_i = (eff - 1.0).abs().idxmin()
-        null_eff = float(eff[null_i])
-        p_null = float(g.loc[null_i, "p_success"])
-        label = str(g["effect_label"].iloc[0]) if "effect_label" in g else "true effect"
-        lower_better = "risk ratio" in label or "mortality" in str(ep) or "infection" in str(ep)
-        best_i = eff.idxmin() if lower_better else eff.idxmax()
-        mc = pd.to_numeric(g.get("mcse"), errors="coerce") if "mcse" in g else None
-        mcse = float(mc.max()) if mc is not None and mc.notna().any() else 0.0
-        flag = "above" if p_null > ALPHA + 2 * mcse else "within"
-        rows.append({
-            "Endpoint": ep, "Design": design,
-            "P(success) with no effect (type I error)":
-                f"{p_null:.4f}" + ("" if abs(null_eff - 1.0) < 1e-9 else
-                                   f" (at effect {null_eff:g})"),
-            "One-sided 2.5 %": flag,
-            "P(success) at the largest effect studied":
-                f"{float(g.loc[best_i, 'p_success']):.3f} (effect {float(eff[best_i]):g})",
-            "Method": str(g["method"].iloc[0]) if "method" in g else "",
-        })
-    df = pd.DataFrame(rows)
+    for (ep, rule, prior), g in oc.groupby(["endpoint", "rule", "analysis_prior"], sort=False):
+        null = g[np.isclose(g["true_rr"], 1.0)]
+        alt = g[np.isclose(g["true_rr"], MCID_RR)]
+        rows.append({"endpoint": ep, "design": rule, "analysis_prior": str(prior),
+                     "type_I": float(null["p_success"].max()) if len(null) else np.nan,
+                     "n_null_rates": int(len(null)),
+                     "p_mcid": float(alt["p_success"].iloc[0]) if len(alt) else np.nan,
+                     "expected_n_null": np.nan,
+                     "method": str(g["method"].iloc[0]) if "method" in g else ""})
+    gsd = rep.data("design_gsd_oc")
+    if gsd is not None and {"true_rr", "p_efficacy"} <= set(gsd.columns):
+        tr, pe = _num(gsd["true_rr"]), _num(gsd["p_efficacy"])
+        null, alt = np.isclose(tr, 1.0), np.isclose(tr, MCID_RR)
+        rec = rep.data("design_recommendations")
+        name = "group-sequential"
+        if rec is not None and "design" in rec:
+            found = rec.loc[rec["endpoint"] == "mortality", "design"].dropna()
+            name = str(found.iloc[0]) if len(found) else name
+        en = _num(gsd["expected_n"]) if "expected_n" in gsd else pd.Series(np.nan, gsd.index)
+        rows.append({"endpoint": "mortality", "design": name, "analysis_prior": "",
+                     "type_I": float(pe[null].max()) if null.any() else np.nan,
+                     "n_null_rates": int(gsd.loc[null, "control_rate"].nunique())
+                     if "control_rate" in gsd else int(null.any()),
+                     "p_mcid": float(pe[alt].max()) if alt.any() else np.nan,
+                     "expected_n_null": float(en[null].max()) if null.any() else np.nan,
+                     "method": "exact (group-sequential recursion)"})
+    return pd.DataFrame(rows)
+
+
+def _fmt(v: float, fmt: str) -> str:
+    return "–" if not np.isfinite(v) else format(v, fmt)
+
+
+def operating_characteristics(rep: Report) -> h.HTMLFragment:
+    """Per decision rule of the design step: P(success) when CYT107 has no effect (the type I
+    error, the largest over the placebo risks studied) and at the MCID risk ratio."""
+    rows = oc_rows(rep)
+    if rows is None:
+        return rep.unavailable("tables/design_oc.csv", "05_phase3_design")
+    if rows.empty:
+        return h.box("unavailable", "Not available: design_oc.csv lacks the columns endpoint, "
+                                    "design, true_rr, p_success")
+    df = pd.DataFrame({
+        "Endpoint": rows["endpoint"], "Design": rows["design"],
+        "Analysis prior": rows["analysis_prior"],
+        "P(success) with no effect (type I error)": [
+            _fmt(t, ".4f") + (f" (largest of {k} placebo risks)" if k > 1 else "")
+            for t, k in zip(rows["type_I"], rows["n_null_rates"], strict=True)],
+        "One-sided 2.5 %": np.where(rows["type_I"] > ALPHA + 1e-9, "above", "within"),
+        f"P(success) at RR {MCID_RR:g} (MCID)": [_fmt(v, ".3f") for v in rows["p_mcid"]],
+        "Expected n under no effect": [_fmt(v, ".0f") for v in rows["expected_n_null"]],
+        "Method": rows["method"],
+    })
     return rep.table("design_oc", step="05_phase3_design", frame=df, max_rows=15,
                      caption="Operating characteristics of each decision rule (from the design "
                              "step)", highlight={"One-sided 2.5 %": ["above"]})
@@ -101,12 +148,12 @@ def operating_characteristics(rep: Report) -> h.HTMLFragment:
 def effective_sample_sizes(rep: Report) -> h.HTMLFragment:
     """How many patients each prior is worth: the trajectory effect priors (normal prior on a
     log ratio of two arm means: ESS per arm = 2σ²/s², σ the per-patient SD of the day-29 log
-    ALC) and, when the design step reports them, the design priors' ESS and conflict p-values."""
+    ALC) and the MAP design priors' ESS with their prior-data conflict p-values."""
     out = []
     sens, inputs = rep.data("prior_sensitivity"), rep.data("design_inputs_alc")
     if sens is not None and inputs is not None and "sd_patient_log_alc_day29" in inputs:
         sigma = float(inputs["sd_patient_log_alc_day29"].iloc[0])
-        s = pd.to_numeric(sens["prior_log_sd"], errors="coerce")
+        s = _num(sens["prior_log_sd"])
         df = pd.DataFrame({"Prior set": sens["prior_set"],
                            "Prior SD of the log ratio": s.map(lambda v: f"{v:.3f}"),
                            "ESS, patients per arm (2σ²/s²)": (2 * sigma**2 / s**2).map(
@@ -117,26 +164,38 @@ def effective_sample_sizes(rep: Report) -> h.HTMLFragment:
                     "the per-patient SD of the day-29 log ALC; Morita, Thall & Müller 2008)"))
     else:
         out.append(rep.unavailable("tables/prior_sensitivity.csv", "02_trajectories"))
-    dp = rep.data("design_priors")
-    if dp is None:
+    ms, mc = rep.data("map_summary"), rep.data("map_conflict")
+    if ms is None:
         out.append(h.box("unavailable", "Not available: design-prior effective sample sizes and "
-                         "prior-data conflict p-values (expected from the design step as "
-                         "tables/design_priors.csv with columns endpoint, design_prior, ess, "
-                         "conflict_p)"))
-    else:
-        cols = [c for c in DESIGN_TABLES["design_priors"] if c in dp.columns]
-        out.append(rep.table("design_priors", step="05_phase3_design", columns=cols,
-                             caption="Design priors: effective sample size and prior-data "
-                                     "conflict"))
+                         "prior-data conflict p-values (the design step writes them to "
+                         "tables/map_summary.csv and tables/map_conflict.csv)"))
+        return h.join(*out)
+    conf = {} if mc is None else {str(r["map"]): r for _, r in mc.iterrows()}
+    rows = []
+    for _, r in ms.iterrows():
+        c = conf.get(str(r["map"]))
+        rows.append({
+            "MAP prior": r.get("outcome", r["map"]), "Used as": r.get("used_as", ""),
+            "ESS": _fmt(float(r.get("ess_elir", np.nan)), ".1f"),
+            "Robust weight": _fmt(float(r.get("robust_weight", np.nan)), ".2f"),
+            "ESS of the robust version": _fmt(float(r.get("robust_ess_elir", np.nan)), ".1f"),
+            "ESS unit": r.get("ess_unit", ""),
+            "Prior-data conflict p": "–" if c is None else
+            _fmt(float(c.get("p_conflict_map", np.nan)), ".3f"),
+            "Conflict verdict": "" if c is None else c.get("conclusion", ""),
+        })
+    out.append(rep.table("map_summary", step="05_phase3_design", frame=pd.DataFrame(rows),
+                         max_rows=None,
+                         caption="Design priors (MAP): effective sample size (expected local "
+                                 "information ratio) and prior-data conflict with this trial"))
     return h.join(*out)
 
 
 def _status(rep: Report) -> dict[str, tuple[str, str]]:
     """(status word, sentence) per point, from what the results folder holds."""
-    has = {n: rep.data(n) is not None for n in ("design_oc", "design_boundaries",
-                                                "design_recommendations", "design_priors",
-                                                "prior_sensitivity", "reanalysis_summary",
-                                                "ae_summary")}
+    has = {n: rep.data(n) is not None for n in ("design_oc", "design_gsd_oc", "map_summary",
+                                                "map_conflict", "prior_sensitivity",
+                                                "reanalysis_summary", "ae_summary")}
     traj = rep.reader.step_record("02_trajectories") or {}
     ae = rep.reader.step_record("03_adverse_events") or {}
     code = rep.reader.manifest.get("code") or {}
@@ -147,15 +206,16 @@ def _status(rep: Report) -> dict[str, tuple[str, str]]:
     out["priors"] = (("met", "every prior is given in numbers with its source") if
                      traj.get("priors") and ae.get("prior_values") else
                      ("partial", "some steps did not record their priors"))
-    out["ess"] = (("met", "ESS of the trajectory and design priors reported") if
-                  has["design_priors"] else
-                  ("partial", "ESS of the trajectory effect priors given; design priors' ESS "
-                              "not reported by the design step"))
-    out["conflict"] = (("partial", "prior against posterior shown for every analysis; a formal "
-                                   "conflict test only where the design step reports one")
-                       if not has["design_priors"] else
-                       ("met", "shown, with the design step's conflict p-values"))
-    out["oc"] = (("met" if has["design_boundaries"] else "partial",
+    out["ess"] = (("met", "ESS of the trajectory and MAP design priors reported") if
+                  has["map_summary"] else
+                  ("partial", "ESS of the trajectory effect priors given; the design step's "
+                              "MAP priors not reported"))
+    out["conflict"] = (("met", "shown, with the MAP priors' conflict p-values against this "
+                               "trial")
+                       if has["map_conflict"] else
+                       ("partial", "prior against posterior shown for every analysis; no "
+                                   "formal conflict test reported"))
+    out["oc"] = (("met" if has["design_gsd_oc"] else "partial",
                   "type I error and power of the phase III decision rules computed")
                  if has["design_oc"] else ("missing", "the design step has not run"))
     out["sensitivity"] = (("partial",
@@ -232,21 +292,18 @@ def points(rep: Report) -> h.HTMLFragment:
 
 
 def type_one_error_note(rep: Report) -> h.HTMLFragment:
-    """Which designs keep the one-sided type I error at 2.5 % (the same criterion as the
-    table: P(success | no effect) ≤ 0.025 + 2 Monte Carlo standard errors)."""
-    oc = rep.data("design_oc")
-    if oc is None or not {"true_effect", "p_success", "design"} <= set(oc.columns):
+    """Which decision rules keep the one-sided type I error at 2.5 % (the same criterion as the
+    table: the largest P(success | no effect) over the placebo risks studied ≤ 0.025)."""
+    rows = oc_rows(rep)
+    if rows is None or rows.empty or not rows["type_I"].notna().any():
         return h.HTMLFragment("")
-    eff = pd.to_numeric(oc["true_effect"], errors="coerce")
-    null = oc[np.isclose(eff, 1.0)].copy()
-    if null.empty:
-        return h.HTMLFragment("")
-    mcse = pd.to_numeric(null["mcse"], errors="coerce").fillna(0.0) if "mcse" in null else 0.0
-    above = null[null["p_success"] > ALPHA + 2 * mcse]
+    above = rows[rows["type_I"] > ALPHA + 1e-9]
     if above.empty:
         return h.box("ok", "Every decision rule keeps P(success | no effect) at or below 0.025",
-                     f"largest: {float(null['p_success'].max()):.4f}")
-    lines = [f"{r.get('endpoint', '')}, {r['design']}: {float(r['p_success']):.4f}"
+                     f"largest: {float(rows['type_I'].max()):.4f}")
+    lines = [f"{r['endpoint']}, {r['design']}"
+             + (f", analysis prior {r['analysis_prior']}" if r["analysis_prior"] else "")
+             + f": {float(r['type_I']):.4f}"
              for _, r in above.iterrows()]
     return h.box("warning", "Not calibrated to a one-sided 2.5 % type I error", [
         *lines, "A rule whose posterior-probability threshold is not calibrated to the design "
