@@ -17,8 +17,15 @@ import pandas as pd
 
 from . import html as h
 
-__all__ = ["DESIGN_TABLES", "assumption_items", "design_paragraphs", "endpoint_paragraphs",
-           "design_prior_table", "map_paragraphs", "map_texts"]
+__all__ = [
+    "DESIGN_TABLES",
+    "assumption_items",
+    "design_paragraphs",
+    "design_prior_table",
+    "endpoint_paragraphs",
+    "map_paragraphs",
+    "map_texts",
+]
 
 #: The tables the prose reads.
 DESIGN_TABLES = ("design_recommendations", "design_gsd_boundaries", "design_gsd_oc",

@@ -36,8 +36,14 @@ from . import html as h
 if TYPE_CHECKING:
     from .sections import Report
 
-__all__ = ["DESIGN_TABLES", "GUIDANCE", "effective_sample_sizes", "operating_characteristics",
-           "oc_rows", "points"]
+__all__ = [
+    "DESIGN_TABLES",
+    "GUIDANCE",
+    "effective_sample_sizes",
+    "oc_rows",
+    "operating_characteristics",
+    "points",
+]
 
 GUIDANCE = ("U.S. Food and Drug Administration (CDER, CBER). Use of Bayesian Methodology in "
             "Clinical Trials of Drug and Biological Products. Draft guidance for industry, "
@@ -92,7 +98,7 @@ def oc_rows(rep: Report) -> pd.DataFrame | None:
         alt = g[np.isclose(g["true_rr"], MCID_RR)]
         rows.append({"endpoint": ep, "design": rule, "analysis_prior": str(prior),
                      "type_I": float(null["p_success"].max()) if len(null) else np.nan,
-                     "n_null_rates": int(len(null)),
+                     "n_null_rates": len(null),
                      "p_mcid": float(alt["p_success"].iloc[0]) if len(alt) else np.nan,
                      "expected_n_null": np.nan,
                      "method": str(g["method"].iloc[0]) if "method" in g else ""})
