@@ -335,9 +335,10 @@ def design_prior_table(rep) -> h.HTMLFragment:
     frame = pd.DataFrame({
         "Endpoint": dp["endpoint"], "Design prior": dp["design_prior"], "Role": dp["role"],
         "Effect (median, 95 % interval)": [
-            f"{h.interval(m, lo, hi)} {scale.split(' (')[0]}" for m, lo, hi, scale in zip(
+            f"{h.interval(m, lo, hi)} {scale.split(' (')[0]}".strip()
+            for m, lo, hi, scale in zip(
                 dp["effect_median"], dp["effect_lower95"], dp["effect_upper95"],
-                dp["effect_scale"].astype(str), strict=True)],
+                [v if isinstance(v, str) else "" for v in dp["effect_scale"]], strict=True)],
         "P(benefit)": pd.to_numeric(dp["p_benefit"], errors="coerce").map(
             lambda v: "–" if pd.isna(v) else f"{v:.2f}"),
         "Placebo risk (mean, 95 % interval)": [
