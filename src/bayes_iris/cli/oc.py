@@ -68,7 +68,7 @@ def oc_command(
     draws: Annotated[int | None, typer.Option("--draws", help="draws per chain")] = None,
     tune: Annotated[int | None, typer.Option("--tune", help="tuning steps per chain")] = None,
     results: ResultsOpt = None,
-    out_file: OutOpt = None,
+    out_csv: OutOpt = None,
     seed: SeedOpt = DEFAULT,
     fast: FastOpt = False,
     strict: StrictOpt = False,
@@ -103,8 +103,8 @@ def oc_command(
                 ["scenario", "true_ratio", "n_trials", "p_success", "mcse", "coverage95",
                  "n_failed_fits", "max_rhat", "min_ess_bulk", "divergences", "status"],
                 res.summary["provenance"].iloc[0])
-    if out_file is not None:
-        write_csv(out_file, res.summary, res.summary["provenance"].iloc[0])
+    if out_csv is not None:
+        write_csv(out_csv, res.summary, res.summary["provenance"].iloc[0])
     console.print(f"tables: {folder / 'tables'}", highlight=False, markup=False)
     return 0
 
