@@ -85,6 +85,8 @@ def test_diagnostics_kept_and_summary_flagged(base):
     t = res.trials
     assert {"max_rhat", "min_ess_bulk", "min_ess_tail", "divergences"} <= set(t.columns)
     assert t.max_rhat.gt(0.99).all() and t.min_ess_bulk.gt(0).all()
+    # the decision quantity's own diagnostics (ESS of 4 x 150 draws at most ~600 + antithetic)
+    assert t.ess_log_ratio.between(1, 2000).all() and t.rhat_log_ratio.between(0.99, 2.0).all()
     # 4 x 150 draws cannot reach the ESS gate (>= 400): every fit fails, every scenario flagged
     assert (t.status == "warning").all() and t.messages.str.contains("ESS").all()
     assert (res.summary.status == "warning").all()
