@@ -421,8 +421,8 @@ def trajectory_oc(
         if strict and (msg := failure_message([rec])):
             raise ConvergenceError(msg)
 
-    run_trials([{"settings": settings_json, "scenario": s, "trial": i} for s, i in todo],
-               finished, total=len(wanted), already=len(wanted) - len(todo), address=address,
+    tasks = [{"settings": settings_json, "scenario": s, "trial": i} for s, i in todo]
+    run_trials(run_trial, tasks, finished, total=len(wanted), already=len(wanted) - len(todo), address=address,
                n_workers=int(n_workers), processes=processes, progress=progress)
     result = summarise_oc([done[k] for k in wanted], st)
     if msg := failure_message([done[k] for k in wanted]):

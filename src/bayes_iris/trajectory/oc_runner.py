@@ -148,21 +148,19 @@ def cluster_client(address: str | None = None, *, n_workers: int = 2,
         cluster.close()
 
 
-def run_trials(tasks: list[dict[str, Any]], finished: Callable[[tuple[int, int], dict], None],
-               *, total: int, already: int, address: str | None, n_workers: int,
-               processes: bool, progress: bool) -> None:
-    """Run :func:`~bayes_iris.trajectory.oc.run_trial` on every task; call ``finished`` with
-    ``((scenario, trial), record)`` as each completes. No cluster is started when there is
-    nothing to run. An exception from ``finished`` (strict mode) cancels the rest."""
-    from .oc import run_trial
-
+def run_trials(func: Callable[[dict[str, Any]], dict[str, Any]], tasks: list[dict[str, Any]],
+               finished: Callable[[tuple[int, int], dict], None], *, total: int, already: int,
+               address: str | None, n_workers: int, processes: bool, progress: bool) -> None:
+    """Run ``func`` (:func:`~bayes_iris.trajectory.oc.run_trial`) on every task; call
+    ``finished`` with ``((scenario, trial), record)`` as each completes. No cluster is started
+    when there is nothing to run. An exception from ``finished`` (strict mode) cancels the rest."""
     with TrialProgress(total, already=already, enabled=progress) as bar:
         if not tasks:
             return
         from distributed import as_completed
 
         with cluster_client(address, n_workers=n_workers, processes=processes) as client:
-            futures = client.map(run_trial, tasks, pure=False)
+            futures = client.map(func, tasks, pure=False)
             keys = {f.key: (t["scenario"], t["trial"]) for f, t in zip(futures, tasks,
                                                                         strict=True)}
             try:
