@@ -410,7 +410,7 @@ def trajectory_oc(
     done = store.load() if store is not None else {}
     wanted = [(s, i) for s in range(len(st.scenarios)) for i in range(int(n_trials))]
     done = {k: v for k, v in done.items() if k in set(wanted)}
-    if strict and (msg := failure_message(list(done.values()))):
+    if strict and (msg := failure_message([done[k] for k in sorted(done)])):
         raise ConvergenceError(msg)
     todo = [k for k in wanted if k not in done]
     settings_json = st.model_dump(mode="json")
