@@ -203,7 +203,7 @@ def run_trial(task: dict[str, Any]) -> dict[str, Any]:
                            cores=1, target_accept=st.target_accept, progressbar=False,
                            log_likelihood=False)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # failures are recorded below, not printed per trial
+        warnings.simplefilter("ignore")  # library chatter; failed diagnostics are recorded below
         res = fit(tm, config, cache_dir=None, provenance=sim.data.provenance_label)
     mu = res.idata["posterior"]["mu_day"].sel(marker=st.rule.marker, day=st.rule.day)
     by_chain = (mu.sel(group="cyt107") - mu.sel(group="placebo")).transpose("chain", "draw").values
