@@ -11,6 +11,8 @@ stream                                 draws
 ``trajectory.prior_predictive``        prior predictive curves (check table and figure)
 ``trajectory.ppc``                     posterior predictive replicates
 ``trajectory.new_patient.<m>.<g>``     new patients of marker ``m`` in group ``g`` (effects)
+``trajectory.oc.data.<s>.<i>``         data of OC trial ``i`` of scenario ``s`` (``trajectory.oc``)
+``trajectory.oc.sampler.<s>.<i>``      sampler seed of OC trial ``i`` of scenario ``s``
 ``safety.sampler``                     MCMC seed of the adverse-event fits
 ``safety.point_mass``                  realised point mass of the Berry & Berry effects
 ``design.*``                           design simulations (``design.engine.*``, ``design.interim``,

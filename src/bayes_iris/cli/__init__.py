@@ -1,9 +1,9 @@
 """The ``bayes-iris`` command line (typer + rich).
 
 Each area registers its commands from its own module (``cli/data.py``, ``cli/fit.py``,
-``cli/safety.py``, ``cli/reanalysis.py``, ``cli/design.py``, ``cli/report.py``); every command is
-a thin wrapper over a library function — the analyses' ``analysis`` modules, which the pipeline's
-step scripts call too. Options follow one naming scheme (:mod:`bayes_iris.cli.options`) and every
+``cli/oc.py``, ``cli/safety.py``, ``cli/reanalysis.py``, ``cli/design.py``,
+``cli/report.py``); every command is a thin wrapper over a library function — the analyses'
+``analysis`` modules, which the pipeline's step scripts call too. Options follow one naming scheme (:mod:`bayes_iris.cli.options`) and every
 ``--help`` ends with examples.
 
 Exit codes (:class:`~bayes_iris.errors.ExitCode`): 0 success · 2 bad input (message names file,
@@ -48,9 +48,9 @@ def _root() -> None:
 
 
 def _register_all() -> None:
-    from . import data, design, fit, reanalysis, report, safety
+    from . import data, design, fit, oc, reanalysis, report, safety
 
-    for module in (data, fit, safety, reanalysis, design, report):
+    for module in (data, fit, oc, safety, reanalysis, design, report):
         module.register(app)
 
 

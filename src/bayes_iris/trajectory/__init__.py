@@ -8,7 +8,9 @@ The four verbs::
     plot_effects_by_day(result.effects)                           # -> Figure
 
 :mod:`~bayes_iris.trajectory.analysis` is the pipeline step as a function (``run``, ``figures``),
-shared by ``analyses/02_trajectories.py`` and ``bayes-iris fit``.
+shared by ``analyses/02_trajectories.py`` and ``bayes-iris fit``. :mod:`~bayes_iris.trajectory.oc`
+(``trajectory_oc``) estimates the operating characteristics of a biomarker decision rule by
+simulated trials, each analysed by this model, on Dask (``bayes-iris trajectory-oc``).
 """
 
 from .._lazy import lazy_exports
@@ -25,6 +27,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
         "design_inputs", "prior_sensitivity", "summarise",
     ],
     ".model": ["GROUPS", "SHAPES", "TrajectoryModel"],
+    ".oc": ["BiomarkerRule", "OCResult", "OCScenario", "trajectory_oc"],
     ".plots": [
         "plot_effects_by_day", "plot_ppc", "plot_prior_predictive", "plot_ratio_forest",
         "plot_trajectories",
