@@ -86,5 +86,10 @@ quiet_pip install --upgrade pip
 quiet_pip install -e ".[report,dask,dev]"
 # The fallback report renderer executes chunks in a Jupyter kernel of this environment.
 "$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 >/dev/null
+# Compile every model the report fits once now, so that the first fit on this machine loads
+# compiled code instead of compiling it; the numbers are the same either way (numba fast-math
+# off: src/bayes_iris/inference/determinism.py). BAYES_IRIS_WARMUP=0 skips it (CI does).
+PYTHONHASHSEED=0 MPLBACKEND=Agg "$VENV/bin/python" -m bayes_iris.pipeline.warmup || \
+  echo "bootstrap: warm-up incomplete (the first fit will compile instead)" >&2
 echo "$want" > "$stamp"
 echo "bootstrap: ready ($("$VENV/bin/python" -V 2>&1))"

@@ -4,6 +4,7 @@
   ``SamplerConfig`` gives bit-identical draws, another seed gives different draws;
 - analysis scripts run twice with the same ``--seed`` into two results folders: identical CSVs
   (sha256), manifests equal except the timestamps; a different seed changes a seed-dependent table;
+- (slow) ``bayes-iris run --fast`` with an empty and then a warm compile cache: identical CSVs;
 - the design engine's Monte Carlo follows the seed;
 - seeds derive from one run seed: no ``np.random.seed``, ``random.seed``, ``default_rng(<literal>)``
   or other literal seed anywhere in the library or the analysis scripts (``seeds.py`` excepted).
@@ -123,6 +124,27 @@ def test_every_script_reproducible_and_seed_sensitive(script, tmp_path):
     assert digests["a"] == digests["b"]
     if script != "04_summary_reanalysis":  # closed-form: no randomness at all
         assert digests["a"] != digests["c"], "a different seed gave identical tables"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(7200)  # a cold compile of every model: minutes on a 2-core machine
+def test_cold_and_warm_bayes_iris_run_write_byte_identical_tables(tmp_path):
+    """The whole pipeline (``bayes-iris run --fast``), first with an empty compile cache, then
+    warm into a fresh results folder: every table byte for byte the same (issue #12; numba
+    fast-math made 11 of 19 tables differ before ``inference.determinism``)."""
+    compile_dir = tmp_path / "compile"
+    flags = {"PYTENSOR_FLAGS": f"base_compiledir={compile_dir}",
+             "NUMBA_CACHE_DIR": str(compile_dir / "numba-cache")}
+    digests = []
+    for name in ("cold", "warm"):
+        results = tmp_path / name
+        proc = H.run_proc([H.BIN, "run", "--fast", "--results", results, "--seed", "12"],
+                          timeout=3600, **flags)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        digests.append(_csv_digests(results))
+    assert any(k.endswith("trajectory_effects.csv") for k in digests[0]), sorted(digests[0])
+    assert any(k.endswith("ae_summary.csv") for k in digests[0]), sorted(digests[0])
+    assert digests[0] == digests[1]
 
 
 # -- one seed, derived: no scattered or literal seeds -------------------------------------------

@@ -108,7 +108,12 @@ def test_rbest_mixture_reference_ess():
 
 def test_ankylosing_spondylitis_map_matches_rbest():
     """gMAP defaults (N(0, 2²) logit mean, HalfNormal(1) τ), 4 chains × 1000 draws."""
-    cfg = SamplerConfig.fast(seed=7, progressbar=False, log_likelihood=False)
+    # 1000 tuning steps and target_accept 0.95 (the trajectory fits' policy): with 500 and 0.9
+    # the τ funnel left max R-hat above the 1.01 gate for 1 of 12 seeds (1.014 at this seed
+    # once numba fast-math was switched off, issue #12); with these settings 12 of 12 seeds
+    # passed the gate (R-hat <= 1.008, no divergences)
+    cfg = SamplerConfig.fast(seed=7, tune=1000, target_accept=0.95, progressbar=False,
+                             log_likelihood=False)
     res = application("ankylosing_spondylitis", cfg)
     s = res.summary.iloc[0]
     assert s["status"] == "ok"

@@ -53,3 +53,49 @@ def test_shape_choice_prefers_piecewise_within_two_se():
     assert analysis.choose_shape(close) == "piecewise"
     assert analysis.choose_shape(clear) == "spline"
     assert analysis.choose_shape(pd.DataFrame(columns=["model"])) == "piecewise"
+
+
+class _Stop(Exception):
+    """Raised by the spy instead of sampling."""
+
+
+def _first_fit(monkeypatch, call) -> dict:
+    """Spec, config and folder of the first ``inference.fit`` the trajectory area makes."""
+    seen: dict = {}
+
+    def spy(model, config, **kwargs):
+        seen.update(model=model, config=config, **kwargs)
+        raise _Stop
+
+    monkeypatch.setattr(analysis, "fit", spy)
+    try:
+        call()
+    except _Stop:
+        pass
+    return seen
+
+
+def test_cli_fit_samples_as_the_analysis_step(tmp_path, monkeypatch):
+    """``bayes-iris fit`` samples with the step's sampler settings (target_accept 0.95, seed
+    stream, budget) and so reads and writes the step's fit file: the CLI's fit is the report's."""
+    from bayes_iris.cli.options import DEFAULT
+    from bayes_iris.data import load_bundled
+    from bayes_iris.inference import fit_path
+
+    res = tmp_path / "res"
+    cli = _first_fit(monkeypatch, lambda: main(["fit", "--fast", "--results", str(res)]))
+    step = _first_fit(monkeypatch, lambda: analysis.run(load_bundled(), seed=DEFAULT, fast=True,
+                                                        fits_dir=res / "fits"))
+    assert cli["config"].target_accept == analysis.TARGET_ACCEPT == 0.95
+    assert cli["config"].cache_dict() == step["config"].cache_dict()
+    assert cli["model"].name == step["model"].name == "alc_piecewise_default"
+    assert Path(cli["cache_dir"]) == res / "fits"
+    assert (fit_path(cli["model"], cli["config"], cli["cache_dir"])
+            == fit_path(step["model"], step["config"], step["cache_dir"]))
+
+
+def test_fit_help_states_the_reproducibility_promise_per_sampler(capsys):
+    assert main(["fit", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    assert "nutpie and pymc give bit-identical draws" in text
+    assert "numpyro (JAX) does not promise it" in text

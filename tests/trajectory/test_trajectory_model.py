@@ -147,26 +147,48 @@ def test_effects_plumbing_with_mock_sample(sim1, mocked_sample):
 
 
 def test_new_patient_simulation_matches_analytic_variance(sim1, mocked_sample):
-    """Monte-Carlo new-patient log ALC: its variance equals the analytic sum of components."""
+    """Monte-Carlo new-patient log ALC: its variance equals the analytic sum of components,
+    a new site contributing tau^2 (1 + 1/S) (zero-sum site effects: the observed sites' mean sits
+    in the intercept), and the design inputs' per-patient SD is the same number."""
     tm = TrajectoryModel(sim1.data)
     cfg = SamplerConfig(seed=2, sampler="pymc", draws=20, tune=10, progressbar=False,
                         log_likelihood=False)
     r = fit(tm, cfg)
     post = r.idata["posterior"]
-    # pin nu at a large value so the residual variance is finite and close to sigma^2
+    # pin the variance components: nu large (residual variance finite, close to sigma^2) and a
+    # site SD that dominates, so the new site's variance is measured sharply
     r.idata["posterior"]["nu"] = post["nu"] * 0 + 200.0
-    sims = effects.new_patient_log_counts(r, tm, "alc", "placebo", seed=3, n_per_draw=4000)
+    r.idata["posterior"]["sd_site"] = post["sd_site"] * 0 + 1.0
+    r.idata["posterior"]["sigma"] = post["sigma"] * 0 + 0.1
+    r.idata["posterior"]["chol_patient_stds"] = post["chol_patient_stds"] * 0 + [0.3, 0.2]
+    post = r.idata["posterior"]
+    sims = effects.new_patient_log_counts(r, tm, "alc", "placebo", seed=3, n_per_draw=20000)
     j = list(post["day"].values).index(29)
-    s = post["chol_patient_stds"].isel(chain=0, draw=0).values
+    r1 = min(29, tm.obs.dosing_end_day) / tm.obs.dosing_end_day
     rho = float(post["chol_patient_corr"].isel(chain=0, draw=0).values[0, 1])
-    site = float(post["sd_site"].isel(chain=0, draw=0).values[0])
-    sigma = float(post["sigma"].isel(chain=0, draw=0).values[0])
-    var = s[0] ** 2 + s[1] ** 2 + 2 * rho * s[0] * s[1] + site**2 + sigma**2 * 200 / 198
+    n_sites = len(tm.obs.sites)
+    var = (0.3**2 + (r1 * 0.2) ** 2 + 2 * r1 * rho * 0.3 * 0.2 + 1.0 * (1 + 1 / n_sites)
+           + 0.1**2 * 200 / 198)
     emp = sims[0, :, j].var()
-    assert emp == pytest.approx(var, rel=0.1)
+    # Monte Carlo SE of a variance from 20000 normal-ish draws ~ 1 %; leaving out 1/S would be
+    # off by ~ 15 %
+    assert emp == pytest.approx(var, rel=0.04)
     mean = float(post["mu_day"].isel(chain=0, draw=0).sel(marker="alc", group="placebo",
                                                           day=29))
-    assert abs(sims[0, :, j].mean() - mean) < 4 * math.sqrt(var / 4000)
+    assert abs(sims[0, :, j].mean() - mean) < 4 * math.sqrt(var / 20000)
+    d = effects.design_inputs(r, tm, seed=1)
+    rhos = post["chol_patient_corr"].values[..., 0, 1]
+    want = np.sqrt(0.3**2 + (r1 * 0.2) ** 2 + 2 * r1 * rhos * 0.3 * 0.2 + 1.0 * (1 + 1 / n_sites)
+                   + 0.1**2 * 200 / 198).mean()
+    assert d["sd_patient_log_alc_day29"].iloc[0] == pytest.approx(want, rel=1e-12)
+
+
+def test_new_site_variance_factor():
+    """tau^2 (1 + 1/S): the new site's deviation from the observed sites' mean; S >= 1."""
+    assert effects.new_site_variance_factor(1) == 2.0
+    assert effects.new_site_variance_factor(4) == 1.25
+    with pytest.raises(ValueError):
+        effects.new_site_variance_factor(0)
 
 
 def test_labs_without_values_are_rejected(sim1):
@@ -218,8 +240,8 @@ def test_spline_shape_builds_and_nests_piecewise(sim1):
 @pytest.mark.parametrize("markers,shape", [(("alc",), "piecewise"),
                                            (("alc", "cd4", "cd8"), "spline")])
 def test_design_matrix_gives_the_documented_mean(sim1, markers, shape):
-    """``W @ theta`` (the compiled form) equals the module docstring's mean, term by term,
-    for random parameter values."""
+    """The gathered mean ``sum_k theta[index] * weight`` (the compiled form) equals the module
+    docstring's mean, term by term, for random parameter values."""
     from bayes_iris.data.trial import ramp_bases
     from bayes_iris.trajectory.basis import spline_deviation_basis
 
@@ -235,7 +257,10 @@ def test_design_matrix_gives_the_documented_mean(sim1, markers, shape):
     w_nat, w_eff = rng.normal(size=(n_m, nb)), rng.normal(size=(n_m, nb))
     if shape == "spline":
         parts += [w_nat.ravel(), w_eff.ravel()]
-    mu_design = tm.design()["design"] @ np.concatenate(parts)
+    theta = np.concatenate(parts)
+    d = tm.design()
+    assert int(d["n_theta"]) == theta.size
+    mu_design = (theta[d["index"]] * d["weight"]).sum(axis=1)
 
     mk, pat, site = f["marker"].to_numpy(), f["patient"].to_numpy(), f["site"].to_numpy()
     cyt, sign = f["cyt107"].to_numpy(), f["regimen_sign"].to_numpy()

@@ -5,7 +5,9 @@ cached fit file as the pipeline's trajectory step, so ``bayes-iris fit`` followe
 ``make report`` reuses the fit (and vice versa). Fits are cached in ``<results>/fits``; ``fit``
 writes the effects table as ``<results>/tables/trajectory_effects_<model>.csv`` and the diagnostics
 as ``<results>/tables/diagnostics_fit_<model>.csv``. Exit 2 on bad input, 3 with ``--strict``
-when diagnostics fail.
+when diagnostics fail. ``--sampler``: the reproducibility promise of each sampler is in
+:mod:`bayes_iris.inference` (nutpie and pymc: the same draws for a seed whatever the compile
+cache, processes and threads; numpyro: not across core counts).
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ ModelOpt = Annotated[str, typer.Option("--model", help="alc | joint (ALC/CD4/CD8
 ShapeOpt = Annotated[str, typer.Option("--shape", help="piecewise | spline")]
 PriorOpt = Annotated[str, typer.Option("--prior", help="default | vague | skeptical | "
                                        "enthusiastic")]
-SamplerOpt = Annotated[str, typer.Option("--sampler", help="nutpie | pymc | numpyro")]
+SamplerOpt = Annotated[str, typer.Option(
+    "--sampler", help="nutpie (default) | pymc | numpyro. nutpie and pymc give bit-identical "
+    "draws for a seed in every compile-cache state, process and thread count; numpyro (JAX) "
+    "does not promise it across machines with different core counts")]
 
 
 def _run(data, results, model: str, shape: str, prior: str, sampler: str, seed: int,

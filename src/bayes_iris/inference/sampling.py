@@ -6,6 +6,10 @@ Compiled models are reused in-process: with the default ``nutpie`` sampler, a ``
 is compiled once, and later calls on the *same* model object (for example after ``pm.set_data``
 swapped the prior hyperparameters or the data), or on a model with the same structure key, only
 swap the shared values (nutpie ``CompiledModel.with_data``).
+
+Every sampler runs with numba fast-math off and one BLAS thread per chain
+(:mod:`bayes_iris.inference.determinism`): the reproducibility promise of each sampler is in the
+:mod:`bayes_iris.inference` docstring.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import numpy as np
 import xarray as xr
 
 from .. import progress
+from . import determinism
 from .config import SamplerConfig
 
 __all__ = ["sample_posterior"]
@@ -99,17 +104,21 @@ def sample_posterior(
     """
     import pymc as pm
 
-    if config.sampler == "nutpie" and not _is_mocked(pm):
-        idata = _sample_nutpie(model, config, compile_key)
-    else:
-        idata = _sample_pymc_api(model, config)
-    if config.log_likelihood and model.observed_RVs:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            pm.compute_log_likelihood(
-                idata, model=model, extend_inferencedata=True, progressbar=False,
-                backend="numba",  # the C backend's cold compile costs ~30 s here
-            )
+    determinism.configure()
+    # one BLAS thread per chain: no oversubscription, and a summation order that does not depend
+    # on the machine's core count (determinism.py)
+    with determinism.sampling_threads(1):
+        if config.sampler == "nutpie" and not _is_mocked(pm):
+            idata = _sample_nutpie(model, config, compile_key)
+        else:
+            idata = _sample_pymc_api(model, config)
+        if config.log_likelihood and model.observed_RVs:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                pm.compute_log_likelihood(
+                    idata, model=model, extend_inferencedata=True, progressbar=False,
+                    backend="numba",  # the C backend's cold compile costs ~30 s here
+                )
     return idata
 
 

@@ -3,7 +3,10 @@
 :func:`prior_predictive` (table) and :func:`prior_predictive_draws` (curves for the figure) show
 what the priors imply before seeing data; :func:`posterior_predictive` replicates the observations
 for the posterior predictive check; :func:`loo_compare` ranks fits of the same observations.
-Seed streams: ``trajectory.prior_predictive``, ``trajectory.ppc``.
+Seed streams: ``trajectory.prior_predictive``, ``trajectory.ppc``. The predictive draws are
+compiled with numba, with fast-math off like every fit
+(:func:`bayes_iris.inference.determinism.configure`): the same seed gives the same draws whatever
+the compile cache holds.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pymc as pm
 import xarray as xr
 
 from .. import seeds
+from ..inference.determinism import configure as _ieee_math
 from .model import GROUPS, TrajectoryModel
 
 __all__ = ["loo_compare", "posterior_predictive", "prior_predictive", "prior_predictive_draws"]
@@ -37,6 +41,7 @@ def prior_predictive(model: TrajectoryModel, *, seed: int, draws: int = 500,
     >>> bool(t.query("group == 'placebo'")["q50"].between(100, 3000).all())
     True
     """
+    _ieee_math()
     with model.build() as m:
         pri = pm.sample_prior_predictive(
             draws=draws, model=m, var_names=["mu_day"],
@@ -61,6 +66,7 @@ def prior_predictive(model: TrajectoryModel, *, seed: int, draws: int = 500,
 
 def prior_predictive_draws(model: TrajectoryModel, *, seed: int, draws: int = 500) -> xr.Dataset:
     """Prior draws of the typical-patient curves ``mu_day`` (for :func:`plot_prior_predictive`)."""
+    _ieee_math()
     with model.build() as m:
         pri = pm.sample_prior_predictive(
             draws=draws, model=m, var_names=["mu_day"],
@@ -83,6 +89,7 @@ def posterior_predictive(fit: Any, model: TrajectoryModel, *, seed: int,
     thin = stacked.reset_index("sample", drop=True).rename({"sample": "draw"}).expand_dims(
         chain=[0]).transpose("chain", "draw", ...)
     tree = xr.DataTree.from_dict({"posterior": thin})
+    _ieee_math()
     with model.build() as m:
         pp = pm.sample_posterior_predictive(
             tree, model=m, var_names=["y"], random_seed=seeds.int_seed(seed, "trajectory.ppc"),
