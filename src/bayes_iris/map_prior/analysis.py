@@ -141,9 +141,7 @@ def fit_map(model: MAPModel, config, *, cache_dir: str | Path | None = None,
     d = res.diagnostics
     qs = np.quantile(pred, [0.025, 0.5, 0.975])
     summary = pd.DataFrame([{
-        "map": model.data.name, "likelihood": model.data.likelihood,
-        "n_studies": model.data.n_studies, "tau_prior": model.tau_prior.label(),
-        "mean_prior": f"N({model.mean_prior[0]:g}, {model.mean_prior[1]:g}^2)",
+        **_model_fields(model),
         "mu_median": float(np.median(mu)), "tau_median": float(np.median(tau)),
         "tau_lower95": float(np.quantile(tau, 0.025)),
         "tau_upper95": float(np.quantile(tau, 0.975)),
@@ -151,12 +149,7 @@ def fit_map(model: MAPModel, config, *, cache_dir: str | Path | None = None,
         "map_mean_mcse": float(b_mean.std(ddof=1) / np.sqrt(b_mean.size)),
         "map_sd_mcse": float(b_sd.std(ddof=1) / np.sqrt(b_sd.size)),
         "map_lower95": qs[0], "map_median": qs[1], "map_upper95": qs[2],
-        "mixture_components": approx.mixture.n_components,
-        "mixture_mean": approx.mixture.mean, "mixture_sd": approx.mixture.sd,
-        "ess_elir": _safe_ess(approx.mixture, "elir"),
-        "ess_moment": _safe_ess(approx.mixture, "moment"),
-        "robust_weight": robust_weight, "robust_ess_elir": _safe_ess(rob, "elir"),
-        "robust_ess_moment": _safe_ess(rob, "moment"),
+        **_mixture_fields(approx, rob, robust_weight),
         "max_rhat": d.max_rhat, "min_ess_bulk": d.min_ess_bulk, "divergences": d.divergences,
         "status": d.status, "n_predictive": pred.size, "method": f"mcmc ({config.sampler})",
     }])
@@ -207,24 +200,34 @@ def fit_map_quadrature(model: MAPModel, *, robust_weight: float = 0.2,
     notes = [] if status == "ok" else [
         f"{grid.edge_mass:.1e} of the hyperparameter posterior lies on the grid's edge"]
     summary = pd.DataFrame([{
-        "map": model.data.name, "likelihood": model.data.likelihood,
-        "n_studies": model.data.n_studies, "tau_prior": model.tau_prior.label(),
-        "mean_prior": f"N({model.mean_prior[0]:g}, {model.mean_prior[1]:g}^2)",
+        **_model_fields(model),
         "mu_median": float(grid.mu_quantiles(0.5)),
         "tau_median": float(tq[1]), "tau_lower95": float(tq[0]), "tau_upper95": float(tq[2]),
         "map_mean": mean, "map_sd": sd, "map_mean_mcse": 0.0, "map_sd_mcse": 0.0,
         "map_lower95": float(qs[0]), "map_median": float(qs[1]), "map_upper95": float(qs[2]),
-        "mixture_components": approx.mixture.n_components,
-        "mixture_mean": approx.mixture.mean, "mixture_sd": approx.mixture.sd,
-        "ess_elir": _safe_ess(approx.mixture, "elir"),
-        "ess_moment": _safe_ess(approx.mixture, "moment"),
-        "robust_weight": robust_weight, "robust_ess_elir": _safe_ess(rob, "elir"),
-        "robust_ess_moment": _safe_ess(rob, "moment"),
+        **_mixture_fields(approx, rob, robust_weight),
         "max_rhat": np.nan, "min_ess_bulk": np.nan, "divergences": 0, "status": status,
         "n_predictive": pred.size, "method": "quadrature",
     }])
     return MAPResult(model, None, pred, approx, rob, robust_weight, shrink, summary,
                      notes=notes)
+
+
+def _model_fields(model: MAPModel) -> dict:
+    """The summary row's description of the meta-analytic model (both routes)."""
+    return {"map": model.data.name, "likelihood": model.data.likelihood,
+            "n_studies": model.data.n_studies, "tau_prior": model.tau_prior.label(),
+            "mean_prior": f"N({model.mean_prior[0]:g}, {model.mean_prior[1]:g}^2)"}
+
+
+def _mixture_fields(approx, rob, robust_weight: float) -> dict:
+    """The summary row's mixture, robust mixture and their effective sample sizes."""
+    return {"mixture_components": approx.mixture.n_components,
+            "mixture_mean": approx.mixture.mean, "mixture_sd": approx.mixture.sd,
+            "ess_elir": _safe_ess(approx.mixture, "elir"),
+            "ess_moment": _safe_ess(approx.mixture, "moment"),
+            "robust_weight": robust_weight, "robust_ess_elir": _safe_ess(rob, "elir"),
+            "robust_ess_moment": _safe_ess(rob, "moment")}
 
 
 def _safe_ess(mixture, method: str) -> float:
