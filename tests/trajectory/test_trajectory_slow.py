@@ -17,20 +17,22 @@ from bayes_iris.trajectory import TrajectoryModel, effects
 
 pytestmark = [
     pytest.mark.slow,
-    # 50 replicate fits (each compiles its own model) take ~10-15 min on 2 cores: more than the
+    # 100 replicate fits take ~25-30 min on 2 cores: more than the
     # suite-wide 900 s per-test timeout meant for the fast tier
     pytest.mark.timeout(5400),
     pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS:UserWarning"),
 ]
 
 RESULTS = Path(__file__).parent / "results"
-N_REPLICATES = 50
+N_REPLICATES = 100
 N_SBC = 100
 
 
 def test_recovery_coverage_over_replicates():
-    """95 % CrIs of the day-29 ALC ratio and of the main hyperparameters cover the truth in
-    >= 90 % of 50 synthetic replicates (the binomial 5 % quantile for 95 % coverage is 44/50).
+    """95 % CrIs of the day-29 ALC ratio, the dosing-end effect, the patient SDs and the residual
+    SD cover the truth in >= 93 % of 100 synthetic replicates (issue #12; the binomial 5 %
+    quantile for 95 % coverage is 91/100, so a calibrated model fails this about 1 time in 8 —
+    the threshold is the issue's).
 
     Fits use the configuration of analyses/02_trajectories.py (4 x 2000 draws, target_accept
     0.95). Per-replicate intervals, the side of each miss and the posterior of nu are stored in
@@ -65,8 +67,7 @@ def test_recovery_coverage_over_replicates():
             # the residual SD sigma * sqrt(nu / (nu - 2)): what 27 patients identify (see below)
             "residual_sd": (_interval(sigma * np.sqrt(nu / (nu - 2.0))),
                             true_sigma * np.sqrt(true_nu / (true_nu - 2.0))),
-            # reported, not asserted:
-            "sigma": (_interval(sigma), true_sigma),
+            "sigma": (_interval(sigma), true_sigma),  # reported, not asserted
             "sd_slope": (_interval(post["chol_patient_stds"].values[..., 1]),
                          float(sim.truth.patient_effects["slope_alc"].std())),
         }
@@ -83,15 +84,16 @@ def test_recovery_coverage_over_replicates():
         {"replicates": N_REPLICATES, "config": "SamplerConfig(target_accept=0.95), 4 x 2000 draws",
          "coverage_95": coverage, "fits_with_divergences": diverged, "max_rhat": max_rhat,
          "per_replicate": per_replicate}, indent=2) + "\n")
-    assert coverage["ratio_d29"] >= 0.9
-    assert coverage["effect_end"] >= 0.9
-    assert coverage["sd_intercept"] >= 0.9
+    assert coverage["ratio_d29"] >= 0.93
+    assert coverage["effect_end"] >= 0.93
+    assert coverage["sd_intercept"] >= 0.93
+    assert coverage["sd_slope"] >= 0.93
     # The Student-t scale sigma alone is not asserted: with 27 patients the data identify the
     # residual variance but hardly nu (posterior medians of nu track the prior's, 3-25 for a true 5),
     # and sigma = SD * sqrt((nu - 2) / nu) follows nu. Its coverage (0.76 on 2026-11-22, every miss
     # above the truth) is stored in results/recovery_coverage.json; see tests/trajectory/results/
     # README.md for the diagnosis (with nu fixed at its true value sigma covers).
-    assert coverage["residual_sd"] >= 0.9
+    assert coverage["residual_sd"] >= 0.93
 
 
 def _interval(values) -> tuple[float, float]:
