@@ -16,9 +16,9 @@ number of patients; the dense product :math:`W\theta` it replaced (model version
 patient effect) cost :math:`O(\text{rows} \times \text{patients})` per gradient and went to a
 multi-threaded BLAS above ~100 patients (``benchmarks/results/gradient.md``).
 
-:func:`sparse_design` builds ``index`` and ``weight``; :func:`row_table` packs them with the
-marker one-hot, the value and the censoring bound into the one data container per likelihood
-term; :func:`gathered_mean` is the symbolic mean. ``tests/trajectory/test_trajectory_likelihood.py``
+:func:`sparse_design` builds ``index`` and ``weight``; :func:`row_table` packs the weights with
+the marker one-hot, the value and the censoring bound into one float container per likelihood
+term (the indices have their own int64 container); :func:`gathered_mean` is the symbolic mean. ``tests/trajectory/test_trajectory_likelihood.py``
 checks the log-density against the dense form and a scipy likelihood.
 
 Examples
@@ -86,34 +86,35 @@ def sparse_design(obs: Any, shape: str, knots: np.ndarray) -> dict[str, np.ndarr
 
 
 def row_table(obs: Any, design: dict[str, np.ndarray]) -> np.ndarray:
-    """One data matrix for the likelihood: ``[weight | index | marker one-hot | y | lower]``.
+    """The float data of the likelihood: ``[weight | marker one-hot | y | lower]`` (one matrix).
 
-    The indices travel as floats (exact below 2**53) so that one container holds every column of
-    a likelihood term: each container adds its own extraction code to nutpie's compiled
-    log-density (``benchmarks/results/sampling.md``).
+    The integer ``design["index"]`` travels in its own int64 container: casting float indices
+    on every gradient cost ~15 % of the 400-patient log-density (``benchmarks/results/
+    gradient.md``), more than the extra container costs at compile time.
 
     Examples
     --------
     >>> from bayes_iris.data import simulate_trial
     >>> from bayes_iris.trajectory import TrajectoryModel
     >>> tm = TrajectoryModel(simulate_trial(1).data)
-    >>> row_table(tm.obs, tm.design()).shape[1] == 2 * 10 + 1 + 2
+    >>> row_table(tm.obs, tm.design()).shape[1] == 10 + 1 + 2
     True
     """
     f = obs.frame
-    return np.column_stack([design["weight"], design["index"].astype(float), design["onehot"],
-                            f["y"].to_numpy(), f["lower"].to_numpy()])
+    return np.column_stack([design["weight"], design["onehot"], f["y"].to_numpy(),
+                            f["lower"].to_numpy()])
 
 
-def gathered_mean(theta: Any, rows: Any, k: int) -> Any:
-    """Symbolic ``sum_k theta[index] * weight`` over the rows of a :func:`row_table` container.
+def gathered_mean(theta: Any, rows: Any, index: Any, k: int) -> Any:
+    """Symbolic ``sum_k theta[index] * weight`` (weights: the first ``k`` columns of ``rows``).
 
     Examples
     --------
     >>> import pytensor.tensor as pt
-    >>> rows = np.array([[2.0, 1.0, 0.0, 2.0], [1.0, 0.0, 1.0, 1.0]])  # weights | indices
-    >>> gathered_mean(pt.as_tensor([10.0, 20.0, 30.0]), pt.as_tensor(rows), 2).eval()
-    array([50., 20.])
+    >>> rows = np.array([[2.0, 1.0], [1.0, 0.0]])  # weights
+    >>> index = np.array([[1, 0], [2, 1]])
+    >>> gathered_mean(pt.as_tensor([10.0, 20.0, 30.0]), pt.as_tensor(rows), pt.as_tensor(index),
+    ...               2).eval()
+    array([50., 30.])
     """
-    gathered = theta[rows[:, k:2 * k].astype("int64")]
-    return (gathered * rows[:, :k]).sum(axis=1)
+    return (theta[index] * rows[:, :k]).sum(axis=1)

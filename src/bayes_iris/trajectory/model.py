@@ -59,7 +59,8 @@ Implementation: each row's mean is one gather-multiply-sum over the stacked para
 ``mu[i] = sum_k theta[index[i, k]] * weight[i, k]`` (:mod:`bayes_iris.trajectory.design`): cost
 linear in the number of observations whatever the number of patients (the dense ``W @ theta`` of
 model version 3, one column per patient effect, cost observations x patients per gradient). The
-data sit in two containers (``rows_observed``, ``rows_censored``) rather than a dozen, and with one
+data sit in two float containers (``rows_observed``, ``rows_censored``) and their two int64 index
+containers (``index_observed``, ``index_censored``) rather than a dozen, and with one
 marker the 2 x 2 LKJ is written in scalar form (:func:`_lkj_cholesky_2x2`) and the residual scale
 is a scalar: all keep the compiled code small under nutpie/numba
 (``benchmarks/results/sampling.md``). Every parameter is valid by construction (log and interval
@@ -105,8 +106,9 @@ __all__ = ["GROUPS", "SHAPES", "Observations", "TrajectoryModel", "observations"
 
 SHAPES = ("piecewise", "spline")
 GROUPS = ("placebo", "cyt107", "weekly", "twice_weekly")
-MODEL_VERSION = "4"  # bump whenever the model graph changes (invalidates cached fits)
+MODEL_VERSION = "5"  # bump whenever the model graph changes (invalidates cached fits)
 # 4: gathered mean, check_bounds=False, scalar residual scale for one marker
+# 5: the gather's indices in int64 containers (no float-to-int cast per gradient)
 N_SPLINE_INTERIOR_KNOTS = 4
 
 #: (prior parameter, hyperparameter) pairs, packed in this order into the ``prior_hyperparameters``
@@ -435,23 +437,28 @@ class TrajectoryModel:
             theta = pt.concatenate(parts)
             # uncensored rows: plain Student-t density; rows below detection: left-censored
             # (their log-CDF needs the incomplete beta function, costly: only on those rows).
-            # One data matrix per term, [weight | index | marker one-hot | y | lower] (design.py)
+            # One float matrix per term, [weight | marker one-hot | y | lower], and its int64
+            # indices (design.py)
             k = mats["index"].shape[1]
             table = row_table(self.obs, mats)
-            at = 2 * k
+            index = mats["index"]
+            at = k
 
             def scale(rows):
                 # one marker: one residual scale (a scalar keeps its log out of the row loop)
                 return sigma[0] if n_m == 1 else rows[:, at:at + n_m] @ sigma
 
             rows_ok = pm.Data("rows_observed", table[ok])
-            pm.StudentT("y", nu=nu, mu=gathered_mean(theta, rows_ok, k), sigma=scale(rows_ok),
+            index_ok = pm.Data("index_observed", index[ok])
+            pm.StudentT("y", nu=nu, mu=gathered_mean(theta, rows_ok, index_ok, k),
+                        sigma=scale(rows_ok),
                         observed=rows_ok[:, at + n_m], dims="obs_observed")
             if cens.size:
                 rows_c = pm.Data("rows_censored", table[cens])
+                index_c = pm.Data("index_censored", index[cens])
                 pm.Censored(
                     "y_censored",
-                    pm.StudentT.dist(nu=nu, mu=gathered_mean(theta, rows_c, k),
+                    pm.StudentT.dist(nu=nu, mu=gathered_mean(theta, rows_c, index_c, k),
                                      sigma=scale(rows_c)),
                     lower=rows_c[:, at + n_m + 1], upper=None,
                     observed=rows_c[:, at + n_m], dims="obs_censored",
