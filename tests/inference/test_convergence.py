@@ -9,7 +9,13 @@ import pytest
 import xarray as xr
 from arviz_stats.base import array_stats
 
-from bayes_iris.inference.convergence import TAIL_PROBS, ess_bulk, ess_tail, rhat_rank
+from bayes_iris.inference.convergence import (
+    TAIL_PROBS,
+    ess_bulk,
+    ess_tail,
+    rhat_rank,
+    summary,
+)
 
 
 def _draws(seed: int, chains: int = 4, draws: int = 500) -> np.ndarray:
@@ -27,7 +33,10 @@ def _draws(seed: int, chains: int = 4, draws: int = 500) -> np.ndarray:
     stuck = g.normal(size=(chains, draws))
     stuck[0] += 2.0
     cols += [stuck, g.integers(0, 3, size=(chains, draws)).astype(float),
-             g.standard_t(1.5, size=(chains, draws)), np.full((chains, draws), 0.7)]
+             g.standard_t(1.5, size=(chains, draws))]
+    with_nan = g.normal(size=(chains, draws))
+    with_nan[1, 3] = np.nan
+    cols += [with_nan, np.full((chains, draws), 0.7)]
     return np.stack(cols, axis=-1)
 
 
@@ -53,6 +62,11 @@ def test_agrees_with_arviz(seed, shape):
                                equal_nan=True)
     np.testing.assert_allclose(ess_tail(x), _arviz(x, f="ess", method="tail", prob=TAIL_PROBS),
                                rtol=1e-9, equal_nan=True)
+    r, b, t = summary(x)
+    np.testing.assert_array_equal(r, rhat_rank(x))
+    np.testing.assert_array_equal(b, ess_bulk(x))
+    np.testing.assert_array_equal(t, ess_tail(x))
+    assert np.isnan(r[-2]) and np.isnan(b[-2]) and np.isnan(t[-2])  # a NaN draw: NaN, as ArviZ
 
 
 def test_detects_what_it_should():
@@ -66,7 +80,7 @@ def test_detects_what_it_should():
 def test_diagnose_uses_the_vectorised_estimators():
     from bayes_iris.inference import diagnose
 
-    x = _draws(7)[..., :-1]  # drop the constant
+    x = np.delete(_draws(7), [-2, -1], axis=2)  # drop the NaN and the constant
     post = xr.Dataset({"a": (("chain", "draw", "k"), x[..., :4]),
                        "b": (("chain", "draw"), x[..., 4]),
                        "c": (("chain", "draw", "j"), x[..., 5:])})
@@ -76,3 +90,14 @@ def test_diagnose_uses_the_vectorised_estimators():
                                            rel=1e-9)
     assert d.min_ess_tail == pytest.approx(
         np.nanmin(_arviz(x, f="ess", method="tail", prob=TAIL_PROBS)), rel=1e-9)
+
+
+def test_two_thread_blocks_give_the_same_values():
+    from bayes_iris.inference.convergence import _summary_block
+
+    g = np.random.default_rng(9)
+    x = np.cumsum(g.normal(size=(4, 300, 150)), axis=1) * 0.05 + g.normal(size=(4, 300, 150))
+    for a, b in zip(summary(x), _summary_block(x), strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(summary(x)[1][:5], _arviz(x[..., :5], f="ess", method="bulk"),
+                               rtol=1e-9)

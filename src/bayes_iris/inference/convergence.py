@@ -31,14 +31,17 @@ Examples
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
-from scipy import stats
+from scipy import special
 from scipy.fft import irfft, next_fast_len, rfft
 
-__all__ = ["TAIL_PROBS", "ess_bulk", "ess_tail", "rhat_rank"]
+__all__ = ["TAIL_PROBS", "ess_bulk", "ess_tail", "rhat_rank", "summary"]
 
 #: the quantiles of the tail ESS (Vehtari et al. 2021, section 4.3)
 TAIL_PROBS = (0.05, 0.95)
+_MIN_BLOCK = 64
 
 
 def _split(x: np.ndarray) -> np.ndarray:
@@ -47,12 +50,31 @@ def _split(x: np.ndarray) -> np.ndarray:
     return np.concatenate([x[:, :half], x[:, x.shape[1] - half:]], axis=0)
 
 
+def _average_ranks(a: np.ndarray) -> np.ndarray:
+    """Ranks 1..n along the last axis, ties given their average rank (as ``rankdata``)."""
+    k, n = a.shape
+    order = np.argsort(a, axis=1)  # quicksort: ties are averaged below, so order within them is moot
+    s = np.take_along_axis(a, order, axis=1)
+    pos = np.broadcast_to(np.arange(n), (k, n))
+    starts = np.ones((k, n), dtype=bool)
+    starts[:, 1:] = s[:, 1:] != s[:, :-1]
+    ends = np.ones((k, n), dtype=bool)
+    ends[:, :-1] = starts[:, 1:]
+    first = np.maximum.accumulate(np.where(starts, pos, 0), axis=1)
+    last = np.minimum.accumulate(np.where(ends, pos, n - 1)[:, ::-1], axis=1)[:, ::-1]
+    ranks = np.empty((k, n))
+    np.put_along_axis(ranks, order, (first + last) / 2.0 + 1.0, axis=1)
+    return ranks
+
+
 def _z_scale(x: np.ndarray) -> np.ndarray:
     """Normal scores of the pooled ranks of each quantity (Blom's offset 3/8)."""
     c, d, k = x.shape
-    ranks = stats.rankdata(x.reshape(c * d, k), method="average", axis=0)
     n = c * d
-    return stats.norm.ppf((ranks - 3 / 8) / (n - 2 * 3 / 8 + 1)).reshape(c, d, k)
+    # rank along a contiguous axis: (K, chain * draw)
+    pooled = np.ascontiguousarray(np.moveaxis(x, 2, 0).reshape(k, n))
+    z = special.ndtri((_average_ranks(pooled) - 3 / 8) / (n - 2 * 3 / 8 + 1))
+    return np.moveaxis(z.reshape(k, c, d), 0, 2)
 
 
 def _rhat(x: np.ndarray) -> np.ndarray:
@@ -61,6 +83,56 @@ def _rhat(x: np.ndarray) -> np.ndarray:
     within = np.mean(np.var(x, axis=1, ddof=1), axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.sqrt((between / within + n - 1) / n)
+
+
+def summary(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(R-hat, bulk ESS, tail ESS) of each quantity: the normal scores are computed once.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(4).normal(size=(4, 400, 3))
+    >>> r, b, t = summary(x)
+    >>> bool(np.allclose(r, rhat_rank(x))), bool(np.allclose(b, ess_bulk(x)))
+    (True, True)
+    """
+    x = np.asarray(x, dtype=float)
+    k = x.shape[2]
+    if x.shape[1] < 4:
+        nan = np.full(k, np.nan)
+        return nan, nan.copy(), nan.copy()
+    if k >= 2 * _MIN_BLOCK:
+        # quantities are independent: two threads (numpy's sorts and FFTs release the GIL), each
+        # on its own block; the values do not depend on the split
+        blocks = np.array_split(np.arange(k), 2)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parts = list(pool.map(lambda b: summary(x[:, :, b]) if b.size < 2 * _MIN_BLOCK
+                                  else _summary_block(x[:, :, b]), blocks))
+        return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+    return _summary_block(x)
+
+
+def _summary_block(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    k = x.shape[2]
+    s = _split(x)
+    z = _z_scale(s)
+    bulk = _ess(z)
+    if x.shape[0] < 2:
+        rhat = np.full(k, np.nan)
+    else:
+        rhat = np.maximum(_rhat(z), _rhat(_folded_z(s)))
+    return _nan_where_invalid(x, rhat, bulk, ess_tail(x))
+
+
+def _folded_z(s: np.ndarray) -> np.ndarray:
+    return _z_scale(np.abs(s - np.median(s.reshape(-1, s.shape[2]), axis=0)))
+
+
+def _nan_where_invalid(x: np.ndarray, *values: np.ndarray):
+    """A quantity with any NaN draw gets NaN diagnostics (as ArviZ)."""
+    bad = np.isnan(x).any(axis=(0, 1))
+    for v in values:
+        v[bad] = np.nan
+    return values if len(values) > 1 else values[0]
 
 
 def rhat_rank(x: np.ndarray) -> np.ndarray:
@@ -78,9 +150,7 @@ def rhat_rank(x: np.ndarray) -> np.ndarray:
     if x.shape[0] < 2 or x.shape[1] < 4:
         return np.full(x.shape[2], np.nan)
     s = _split(x)
-    bulk = _rhat(_z_scale(s))
-    folded = _rhat(_z_scale(np.abs(s - np.median(s.reshape(-1, s.shape[2]), axis=0))))
-    return np.maximum(bulk, folded)
+    return _nan_where_invalid(x, np.maximum(_rhat(_z_scale(s)), _rhat(_folded_z(s))))
 
 
 def _autocov(x: np.ndarray) -> np.ndarray:
@@ -166,7 +236,7 @@ def ess_bulk(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     if x.shape[1] < 4:
         return np.full(x.shape[2], np.nan)
-    return _ess(_z_scale(_split(x)))
+    return _nan_where_invalid(x, _ess(_z_scale(_split(x))))
 
 
 def ess_tail(x: np.ndarray, probs: tuple[float, float] = TAIL_PROBS) -> np.ndarray:
@@ -186,4 +256,4 @@ def ess_tail(x: np.ndarray, probs: tuple[float, float] = TAIL_PROBS) -> np.ndarr
     for p in probs:
         q = np.quantile(flat, p, axis=0)
         out.append(_ess(_split((x <= q).astype(float))))
-    return np.minimum(*out)
+    return _nan_where_invalid(x, np.minimum(*out))

@@ -126,9 +126,8 @@ def diagnose(idata: xr.DataTree, *, var_names: list[str] | None = None) -> Diagn
         x = _stacked(post)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            rhat = _extreme(convergence.rhat_rank(x), np.max)
-            ess_bulk = _extreme(convergence.ess_bulk(x), np.min)
-            ess_tail = _extreme(convergence.ess_tail(x), np.min)
+            r, b, t = convergence.summary(x)
+            rhat, ess_bulk, ess_tail = _extreme(r, np.max), _extreme(b, np.min), _extreme(t, np.min)
     else:
         rhat = ess_bulk = ess_tail = float("nan")
     divergences = 0

@@ -39,6 +39,7 @@ import numpy as np
 
 from ..data.trial import ramp_bases
 from .basis import spline_deviation_basis
+from .gather_op import gather_mean
 
 __all__ = ["gathered_mean", "row_table", "sparse_design"]
 
@@ -108,6 +109,9 @@ def row_table(obs: Any, design: dict[str, np.ndarray]) -> np.ndarray:
 def gathered_mean(theta: Any, rows: Any, index: Any, k: int) -> Any:
     """Symbolic ``sum_k theta[index] * weight`` (weights: the first ``k`` columns of ``rows``).
 
+    One :class:`~bayes_iris.trajectory.gather_op.GatherMean` node (a numba loop and a
+    scatter-add gradient) rather than PyTensor's generic gather, product and row sum.
+
     Examples
     --------
     >>> import pytensor.tensor as pt
@@ -117,4 +121,4 @@ def gathered_mean(theta: Any, rows: Any, index: Any, k: int) -> Any:
     ...               2).eval()
     array([50., 30.])
     """
-    return (theta[index] * rows[:, :k]).sum(axis=1)
+    return gather_mean(theta, rows[:, :k], index)

@@ -56,7 +56,8 @@ packed into one ``pm.Data`` vector ``prior_hyperparameters`` so one compiled mod
 prior set (:meth:`TrajectoryModel.with_priors`).
 
 Implementation: each row's mean is one gather-multiply-sum over the stacked parameter vector,
-``mu[i] = sum_k theta[index[i, k]] * weight[i, k]`` (:mod:`bayes_iris.trajectory.design`): cost
+``mu[i] = sum_k theta[index[i, k]] * weight[i, k]`` (:mod:`bayes_iris.trajectory.design`; one Op
+with a numba kernel, :mod:`bayes_iris.trajectory.gather_op`): cost
 linear in the number of observations whatever the number of patients (the dense ``W @ theta`` of
 model version 3, one column per patient effect, cost observations x patients per gradient). The
 data sit in two float containers (``rows_observed``, ``rows_censored``) and their two int64 index
@@ -106,9 +107,10 @@ __all__ = ["GROUPS", "SHAPES", "Observations", "TrajectoryModel", "observations"
 
 SHAPES = ("piecewise", "spline")
 GROUPS = ("placebo", "cyt107", "weekly", "twice_weekly")
-MODEL_VERSION = "5"  # bump whenever the model graph changes (invalidates cached fits)
+MODEL_VERSION = "6"  # bump whenever the model graph changes (invalidates cached fits)
 # 4: gathered mean, check_bounds=False, scalar residual scale for one marker
 # 5: the gather's indices in int64 containers (no float-to-int cast per gradient)
+# 6: the gather as one Op with a numba kernel (gather_op.py)
 N_SPLINE_INTERIOR_KNOTS = 4
 
 #: (prior parameter, hyperparameter) pairs, packed in this order into the ``prior_hyperparameters``
