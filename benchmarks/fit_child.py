@@ -39,6 +39,23 @@ def digest(idata) -> str:
     return h.hexdigest()[:16]
 
 
+def _slowest(idata) -> str:
+    """The variable holding the smallest bulk ESS."""
+    import numpy as np
+
+    from bayes_iris.inference.convergence import ess_bulk
+
+    post = idata["posterior"].to_dataset()
+    best = (float("inf"), "?")
+    for k, v in post.data_vars.items():
+        if not v.size or float(v.std()) == 0:
+            continue
+        x = np.asarray(v.transpose("chain", "draw", ...).values, dtype=float)
+        e = float(np.nanmin(ess_bulk(x.reshape(x.shape[0], x.shape[1], -1))))
+        best = min(best, (e, k))
+    return f"{best[1]} ({best[0]:.0f})"
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("backend")
@@ -93,6 +110,7 @@ def main() -> None:
         t_compile = float("nan")
     t_fit = time.perf_counter() - t1
     stats = idata["sample_stats"] if "sample_stats" in idata.children else {}
+    slowest = _slowest(idata)
     steps = next((float(stats[k].mean()) for k in ("n_steps", "tree_size", "num_steps")
                   if k in stats), float("nan"))
     print(json.dumps({
@@ -101,7 +119,7 @@ def main() -> None:
         "sampling_s": sampling, "compile_s": t_compile if t_compile == t_compile
         else t_fit - sampling, "min_ess_bulk": diag.min_ess_bulk, "max_rhat": diag.max_rhat,
         "divergences": diag.divergences, "digest": digest(idata), "mean_steps": steps,
-        "process_s": time.perf_counter() - t0,
+        "process_s": time.perf_counter() - t0, "slowest": slowest,
     }))
 
 
