@@ -105,8 +105,7 @@ def summary(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # on its own block; the values do not depend on the split
         blocks = np.array_split(np.arange(k), 2)
         with ThreadPoolExecutor(max_workers=2) as pool:
-            parts = list(pool.map(lambda b: summary(x[:, :, b]) if b.size < 2 * _MIN_BLOCK
-                                  else _summary_block(x[:, :, b]), blocks))
+            parts = list(pool.map(lambda b: _summary_block(x[:, :, b]), blocks))
         return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
     return _summary_block(x)
 
