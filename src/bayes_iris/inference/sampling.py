@@ -2,10 +2,11 @@
 
 No caching and no diagnostics gate here (that is :func:`bayes_iris.inference.fit`).
 
-Compiled models are reused in-process: with the default ``nutpie`` sampler, a ``pm.Model`` object
-is compiled once, and later calls on the *same* model object (for example after ``pm.set_data``
-swapped the prior hyperparameters or the data), or on a model with the same structure key, only
-swap the shared values (nutpie ``CompiledModel.with_data``).
+Compiled code is reused across processes and compiled models in-process. With the default
+``nutpie`` sampler the C wrappers nutpie needs are cached on disk (:mod:`.nutpie_numba`), and a
+``pm.Model`` object is compiled once: later calls on the *same* model object (for example after
+``pm.set_data`` swapped the prior hyperparameters or the data), or on a model with the same
+structure key, only swap the shared values (nutpie ``CompiledModel.with_data``).
 
 Every sampler runs with numba fast-math off and one BLAS thread per chain
 (:mod:`bayes_iris.inference.determinism`): the reproducibility promise of each sampler is in the
@@ -39,13 +40,13 @@ def _shared_values(model) -> dict[str, np.ndarray]:
 
 
 def _compiled_nutpie(model, compile_key: str | None):
-    import nutpie
+    from .nutpie_numba import compile_model
 
     compiled = _COMPILED.get(model)
     if compiled is None and compile_key is not None:
         compiled = _COMPILED_BY_KEY.get(compile_key)
     if compiled is None:
-        compiled = nutpie.compile_pymc_model(model, backend="numba")
+        compiled = compile_model(model)  # nutpie's, its C wrappers cached on disk
         if compile_key is not None:
             while len(_COMPILED_BY_KEY) >= _MAX_COMPILED:
                 _COMPILED_BY_KEY.pop(next(iter(_COMPILED_BY_KEY)))
