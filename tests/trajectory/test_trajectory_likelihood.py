@@ -73,7 +73,7 @@ def _theta(tm: TrajectoryModel, v: dict[str, np.ndarray]) -> np.ndarray:
     s, r = v["chol_patient_stds"], v["chol_patient_corr"]
     chol = np.linalg.cholesky(s[:, None] * r * s[None, :])
     eff = v["z_patient"] @ chol.T
-    u = v["z_site"] * v["sd_site"][:, None]
+    u = v["z_site"] * v["sd_site"][:, None] ** (1.0 - tm.site_centring()[:, None])
     parts = [v[k] for k in ("intercept", "natural_ramp", "natural_post", "effect", "effect_post",
                             "regimen_ramp", "regimen_post")]
     parts += [eff.ravel(), u.ravel()]
@@ -139,3 +139,41 @@ def test_sparse_design_is_the_dense_design(sim1):
         np.add.at(w, (np.arange(len(w))[:, None].repeat(d["index"].shape[1], 1), d["index"]),
                   d["weight"])
         np.testing.assert_array_equal(w, dense_design(tm))
+
+
+@pytest.mark.parametrize("weights", [(0.0, 1.0), (0.3, 0.8)])
+def test_site_centring_changes_coordinates_not_the_model(censored_trial, weights):
+    """For any centring weight w the site effects' prior is ZSN(0, sd_site) (centring.py).
+
+    The same point (sd_site, u) in the coordinates of two weights: the sampled variable is
+    ``z = u / sd^(1 - w)`` (linear in z's unconstrained value), so the log-densities differ by the
+    change-of-variables term alone, ``(w2 - w1) (S - 1) log sd`` per marker.
+    """
+    import pymc as pm
+
+    tm = TrajectoryModel(censored_trial, markers=("alc", "cd4", "cd8"))
+    model = tm.build()
+    logp = model.compile_logp(mode="FAST_COMPILE")
+    n_sites = len(tm.obs.sites)
+    rng = np.random.Generator(np.random.PCG64(3))
+    start = model.initial_point()
+    (w1, w2), m = weights, len(tm.markers)
+    for _ in range(3):
+        point = {k: x + rng.normal(scale=0.5, size=np.shape(x)) for k, x in start.items()}
+        with model:
+            pm.set_data({"site_centring": np.full(m, w1)})
+        sd = _values(model, point)["sd_site"]
+        first = logp(point)
+        moved = dict(point)
+        moved["z_site_zerosum__"] = point["z_site_zerosum__"] * sd[:, None] ** (w2 - w1)
+        with model:
+            pm.set_data({"site_centring": np.full(m, w2)})
+        second = logp(moved)
+        np.testing.assert_allclose(first - second, (w2 - w1) * (n_sites - 1) * np.log(sd).sum(),
+                                   rtol=1e-9, atol=1e-9)
+        # and the sites' effects are the same point
+        u1 = _values(model, moved)["z_site"] * sd[:, None] ** (1.0 - w2)
+        with model:
+            pm.set_data({"site_centring": np.full(m, w1)})
+        u0 = _values(model, point)["z_site"] * sd[:, None] ** (1.0 - w1)
+        np.testing.assert_allclose(u1, u0, rtol=1e-12)

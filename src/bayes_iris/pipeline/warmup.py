@@ -1,7 +1,7 @@
 """Fill the compile caches at install time, so that a fresh machine's first fit is a warm one.
 
 nutpie and PyMC compile every model with numba, and PyTensor keeps each compiled Op on disk
-(``~/.pytensor``). A first fit on a fresh machine compiles everything (minutes for the report's
+(``~/.pytensor``), next to the C wrappers nutpie calls (:mod:`bayes_iris.inference.nutpie_numba`). A first fit on a fresh machine compiles everything (minutes for the report's
 models); later fits load it (``benchmarks/results/backends.md``). :func:`warm_caches` runs the
 pipeline steps that fit models — the trajectory models (ALC piecewise and spline, the prior sets,
 the joint model, predictive checks, the log-likelihood) and the adverse-event models — on the

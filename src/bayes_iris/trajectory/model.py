@@ -26,11 +26,15 @@ Observation :math:`y_{imt} = \log(\text{count})` of marker :math:`m` for patient
   slope for each of the :math:`M` markers) are correlated across effects *and markers*:
   :math:`\mathrm{MVN}(0, \operatorname{diag}(s) R \operatorname{diag}(s))`,
   :math:`R \sim \mathrm{LKJ}(\eta)`, non-centred (:math:`= Z L^\top`).
-* Site random intercepts :math:`u_{sm} = \tau_m z_{sm}`, :math:`z_{\cdot m}` zero-sum normal
-  over sites (non-centred; the sum-to-zero constraint keeps the intercept identifiable with only
-  four sites). A *new* site's effect relative to the fitted intercept is drawn as
-  :math:`N(0, \tau_m^2 (1 + 1/S))`: the observed sites' mean, which the constraint moved into the
-  intercept, is uncertain too (:func:`bayes_iris.trajectory.effects.new_site_variance_factor`).
+* Site random intercepts :math:`u_{\cdot m} \sim \mathrm{ZSN}(0, \tau_m)`, zero-sum normal over
+  sites (the sum-to-zero constraint keeps the intercept identifiable with only four sites),
+  sampled partially centred: :math:`u_{sm} = \tau_m^{1-w_m} z_{sm}`,
+  :math:`z_{\cdot m} \sim \mathrm{ZSN}(0, \tau_m^{w_m})`, the weight :math:`w_m` from the data
+  (0, non-centred, when each site holds few patients; near 1, centred, with hundreds per site;
+  the same model for every weight, :mod:`bayes_iris.trajectory.centring`). A *new* site's effect
+  relative to the fitted intercept is drawn as :math:`N(0, \tau_m^2 (1 + 1/S))`: the observed
+  sites' mean, which the constraint moved into the intercept, is uncertain too
+  (:func:`bayes_iris.trajectory.effects.new_site_variance_factor`).
 * Scale (``benchmarks/results/scaling.md``): the ALC model converges at 27 to 1,000 patients with
   the analysis budget (400 patients: ~52 s on 2 cores); the slowest quantity beyond 100 patients is
   the site SD (the generator keeps IRIS-7's 4 sites). The **joint** model converges at IRIS-7's size
@@ -106,6 +110,7 @@ from ..data.trial import LAB_MARKERS, TrialData, ramp_bases
 from ..errors import InputError, Problem
 from ..fingerprints import hash_inputs
 from .basis import spline_deviation_basis, spline_knots
+from .centring import site_centring
 from .design import gathered_mean, row_table, sparse_design
 from .priors import per_marker, resolve_priors
 
@@ -113,10 +118,11 @@ __all__ = ["GROUPS", "SHAPES", "Observations", "TrajectoryModel", "observations"
 
 SHAPES = ("piecewise", "spline")
 GROUPS = ("placebo", "cyt107", "weekly", "twice_weekly")
-MODEL_VERSION = "6"  # bump whenever the model graph changes (invalidates cached fits)
+MODEL_VERSION = "7"  # bump whenever the model graph changes (invalidates cached fits)
 # 4: gathered mean, check_bounds=False, scalar residual scale for one marker
 # 5: the gather's indices in int64 containers (no float-to-int cast per gradient)
 # 6: the gather as one Op with a numba kernel (gather_op.py)
+# 7: site effects partially centred, weight from the data (centring.py)
 N_SPLINE_INTERIOR_KNOTS = 4
 
 #: (prior parameter, hyperparameter) pairs, packed in this order into the ``prior_hyperparameters``
@@ -350,6 +356,10 @@ class TrajectoryModel:
                 out[f"prior_{par}_{hyper}"] = np.asarray(per_marker(value, self.markers))
         return out
 
+    def site_centring(self) -> np.ndarray:
+        """Per marker, how far the site effects are centred (:mod:`.centring`; 0 non-centred)."""
+        return site_centring(self.obs.frame, len(self.markers))
+
     def design(self) -> dict[str, np.ndarray]:
         """The sparse design of each row's mean (:func:`~bayes_iris.trajectory.design.sparse_design`).
 
@@ -415,9 +425,13 @@ class TrajectoryModel:
             z = pm.Normal("z_patient", 0.0, 1.0, dims=("patient", "re"))
             eff = z @ chol.T
             sd_site = pm.HalfNormal("sd_site", pv["prior_sd_site_sigma"], dims="marker")
-            # sum-to-zero over sites: separates site effects from the intercept (4 sites)
-            z_site = pm.ZeroSumNormal("z_site", sigma=1.0, dims=("marker", "site"))
-            u = z_site * sd_site[:, None]
+            # sum-to-zero over sites: separates site effects from the intercept (4 sites);
+            # partially centred with a weight from the data, u ~ ZSN(0, sd_site) whatever the
+            # weight (centring.py)
+            w_site = pm.Data("site_centring", self.site_centring(), dims="marker")[:, None]
+            z_site = pm.ZeroSumNormal("z_site", sigma=sd_site[:, None] ** w_site,
+                                      dims=("marker", "site"))
+            u = z_site * sd_site[:, None] ** (1.0 - w_site)
             sigma = pm.HalfNormal("sigma", pv["prior_sigma_sigma"], dims="marker")
             nu_m2 = pm.Gamma("nu_minus_2", alpha=pv["prior_nu_alpha"], beta=pv["prior_nu_beta"])
             nu = pm.Deterministic("nu", nu_m2 + 2.0)
