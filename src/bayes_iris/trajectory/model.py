@@ -36,11 +36,13 @@ Observation :math:`y_{imt} = \log(\text{count})` of marker :math:`m` for patient
   sites' mean, which the constraint moved into the intercept, is uncertain too
   (:func:`bayes_iris.trajectory.effects.new_site_variance_factor`).
 * Scale (``benchmarks/results/scaling.md``): the ALC model converges at 27 to 1,000 patients with
-  the analysis budget (400 patients: ~52 s on 2 cores); the slowest quantity beyond 100 patients is
-  the site SD (the generator keeps IRIS-7's 4 sites). The **joint** model converges at IRIS-7's size
-  but not at 400 or 1,000 patients (min bulk ESS ~20, R-hat 1.17 for the 6 x 6 patient covariance):
-  its non-centred patient effects are the wrong geometry when every patient has many visits. The
-  diagnostics gate reports it; do not use joint fits of large trials that fail it.
+  the analysis budget (400 patients: ~55 s on 2 cores; time per effective draw grows about
+  linearly, the site-centring weight keeping the site SD well sampled at 250 patients per site).
+  The **joint** model converges at IRIS-7's size but not at 400 or 1,000 patients (min bulk ESS
+  ~70, R-hat ~1.04 for the 6 x 6 patient covariance; at 100 patients ESS 250): its non-centred
+  patient effects are the wrong geometry when every patient has many visits, and centring them
+  fully was no better (400 patients: ESS 69 at 230 leapfrog steps per draw; divergences at 27).
+  The diagnostics gate reports it; do not use joint fits of large trials that fail it.
 * Residuals independent across markers given the patient effects; :math:`\nu = 2 + \text{Gamma}`.
   At IRIS-7's size (27 patients, ~180 counts) :math:`\nu` is weakly identified: the data pin down
   the residual *variance* :math:`\sigma^2\nu/(\nu-2)` but hardly the tail weight, so the
