@@ -37,9 +37,14 @@ def test_sleepstudy_random_slopes_match_lme4():
 
 
 def test_synthetic_replicate_covers_truth(sim1):
-    """One IRIS-7-like replicate: the true day-29 ALC ratio lies in the 95 % CrI, clean fit."""
+    """One IRIS-7-like replicate: the true day-29 ALC ratio lies in the 95 % CrI, clean fit.
+
+    The full budget (4 x 2,000 draws): with the fast one (4 x 1,000) this replicate's max R-hat
+    lands at 1.011-1.014 for some seeds, in the non-centred (v6) and the partially centred (v7)
+    site parameterisation alike (patient SDs slowest); with the full one it stays <= 1.003.
+    """
     tm = TrajectoryModel(sim1.data)
-    r = fit(tm, SamplerConfig.fast(seed=7, progressbar=False, log_likelihood=False))
+    r = fit(tm, SamplerConfig(seed=7, progressbar=False, log_likelihood=False))
     assert r.diagnostics.divergences == 0
     assert r.diagnostics.max_rhat <= 1.01
     t = effects.summarise(r, tm, seed=1).effects
