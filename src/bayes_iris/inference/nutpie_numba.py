@@ -39,6 +39,9 @@ __all__ = ["compile_model"]
 #: bumped whenever the generated source or its environment changes meaning
 _WRAPPER_VERSION = "1"
 _READABLE_KINDS = frozenset("biuf")  # bool, signed, unsigned, float
+#: the private helpers of ``nutpie.compile_pymc`` (0.16) this module calls
+_NUTPIE_HELPERS = ("CompiledPyMCModel", "_make_functions", "make_user_data",
+                   "_prepare_dims_and_coords", "_wrap_with_lock")
 
 
 def compile_model(model) -> Any:
@@ -67,12 +70,11 @@ def _compile_cached(model) -> Any:
         from pymc.initial_point import make_initial_point_fn
         from pytensor import config as pt_config
         from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS, compile_numba_function_src
-
-        required = (cp.CompiledPyMCModel, cp._make_functions, cp.make_user_data,
-                    cp._prepare_dims_and_coords, cp._wrap_with_lock)
-    except (ImportError, AttributeError) as err:  # nutpie or PyTensor internals moved
+    except ImportError as err:  # PyTensor's numba cache moved
         raise _NotCacheable(str(err)) from err
-    del required
+    missing = [name for name in _NUTPIE_HELPERS if not hasattr(cp, name)]
+    if missing:  # nutpie's private helpers moved
+        raise _NotCacheable(f"nutpie.compile_pymc lacks {', '.join(missing)}")
     if not pt_config.numba__cache:
         raise _NotCacheable("PyTensor's numba cache is switched off")
 
