@@ -39,12 +39,14 @@ TARGETS = {"cold": 180.0, "warm": 20.0, "installed": 180.0}
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> dict[str, object]:
+    load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     secs = time.perf_counter() - t0
     status = re.findall(r"^\s*(ok|cached|warning|failed|missing)\s+\d\d_", proc.stderr, re.M)
     return {
         "seconds": secs,
+        "load": f"{load_before:.2f} / {os.getloadavg()[0]:.2f}",
         "exit": proc.returncode,
         "cached": status.count("cached"),
         "steps": len(status),
@@ -101,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {platform.python_version()}",
         f"- engine: {args.engine}",
         "",
-        "| command | run | seconds | exit | steps cached | steps failed | target | meets |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "| command | run | seconds | load before / after | exit | steps cached | steps failed "
+        "| target | meets |",
+        "|---|---|---:|---|---:|---:|---:|---:|---|",
     ]
     tails = []
     for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
@@ -112,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             target = TARGETS.get(name)
             meets = "–" if target is None else ("yes" if r["seconds"] < target else "NO")
             lines.append(
-                f"| {label} | {name} | {r['seconds']:.1f} | {r['exit']} | "
+                f"| {label} | {name} | {r['seconds']:.1f} | {r['load']} | {r['exit']} | "
                 f"{r['cached']}/{r['steps']} | {r['failed']} | {target or '–'} | {meets} |"
             )
             if r["exit"] != 0:
@@ -123,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         "again at once (every step reused from the pipeline cache, the report re-rendered); "
         "refit: empty results folder, warm compile cache; installed: a fresh compile cache filled "
         "by the install-time warm-up of `make env` (timed on its own row, install excluded), "
-        "then the command. Targets: cold or installed < 180 s, warm < 20 s.",
+        "then the command. Targets: cold or installed < 180 s, warm < 20 s. Load: the 1-minute "
+        "load average just before and just after the run (2 cores: above ~0.5 before a run, "
+        "another job was running and the row is slower than the machine).",
         "A warm run that re-ran steps (cached < steps) means the library source changed between "
         "the two runs (the cache key includes a hash of the code).",
     ]

@@ -41,7 +41,9 @@ Observation :math:`y_{imt} = \log(\text{count})` of marker :math:`m` for patient
   The **joint** model converges at IRIS-7's size but not at 400 or 1,000 patients (min bulk ESS
   ~70, R-hat ~1.04 for the 6 x 6 patient covariance; at 100 patients ESS 250): its non-centred
   patient effects are the wrong geometry when every patient has many visits, and centring them
-  fully was no better (400 patients: ESS 69 at 230 leapfrog steps per draw; divergences at 27).
+  fully was no better (400 patients: ESS 69 at 230 leapfrog steps per draw; divergences at 27),
+  nor was nutpie's low-rank mass-matrix adaptation (100 patients: 279 leapfrog steps per draw,
+  4 divergences, 574 s of sampling against 59 s with the diagonal one; measured 2026-12-02).
   The diagnostics gate reports it; do not use joint fits of large trials that fail it.
 * Residuals independent across markers given the patient effects; :math:`\nu = 2 + \text{Gamma}`.
   At IRIS-7's size (27 patients, ~180 counts) :math:`\nu` is weakly identified: the data pin down
