@@ -18,7 +18,7 @@ from bayes_iris.trajectory.model import MODEL_VERSION
 
 pytestmark = [
     pytest.mark.slow,
-    # 100 replicate fits take ~25-30 min on 2 cores at 27 patients and ~100 min at 400: more
+    # 100 replicate fits take ~16-30 min on 2 cores at 27 patients and ~100 min at 400: more
     # than the suite-wide 900 s per-test timeout meant for the fast tier
     pytest.mark.timeout(9000),
     pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS:UserWarning"),
@@ -93,7 +93,8 @@ def test_recovery_coverage_over_replicates(n_patients):
         per_replicate.append(rec)
     coverage = {k: float(np.mean(v)) for k, v in hits.items()}
     atomic.write_text(RESULTS / results_file, json.dumps(
-        {"replicates": N_REPLICATES, "patients": n_patients, "model_version": MODEL_VERSION, "config": "SamplerConfig(target_accept=0.95), 4 x 2000 draws",
+        {"replicates": N_REPLICATES, "patients": n_patients, "model_version": MODEL_VERSION,
+         "config": "SamplerConfig(target_accept=0.95), 4 x 2000 draws",
          "coverage_95": coverage, "fits_with_divergences": diverged, "max_rhat": max_rhat,
          "per_replicate": per_replicate}, indent=2) + "\n")
     assert coverage["ratio_d29"] >= 0.93
@@ -145,6 +146,7 @@ def test_sbc_alc_model():
     counts = np.bincount(np.asarray(ranks) * 10 // (n_keep + 1), minlength=10)
     p = float(chisquare(counts).pvalue)
     atomic.write_text(RESULTS / "sbc_alc.json", json.dumps(
-        {"replicates": N_SBC, "model_version": MODEL_VERSION, "parameter": "effect", "rank_histogram_10_bins": counts.tolist(),
+        {"replicates": N_SBC, "model_version": MODEL_VERSION, "parameter": "effect",
+         "rank_histogram_10_bins": counts.tolist(),
          "chisq_p": p}, indent=2) + "\n")
     assert p > 0.01
