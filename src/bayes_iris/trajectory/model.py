@@ -38,9 +38,11 @@ Observation :math:`y_{imt} = \log(\text{count})` of marker :math:`m` for patient
 * Scale (``benchmarks/results/scaling.md``): the ALC model converges at 27 to 1,000 patients with
   the analysis budget (400 patients: ~55 s on 2 cores; time per effective draw grows about
   linearly, the site-centring weight keeping the site SD well sampled at 250 patients per site).
-  Over 100 simulated trials per size, though, 12 % of fits at 27 patients and 17 % at 400 had
-  divergent transitions (1-51; the diagnostics gate flags them), all traced to the weight, a
-  point estimate from 4 sites: too large in some small trials, 0 in some large ones
+  Version 7 took the weight at a 4-site point estimate of the site SD, and over 100 simulated
+  trials per size 12 % of fits at 27 patients and 17 % at 400 had divergent transitions (1-51):
+  the weight was too large in some small trials and 0 in some large ones. Version 8 chooses it
+  over the site SD's whole posterior (:mod:`.centring`); re-fitted, 2 of those 12 small trials
+  (1 and 2 divergences) and none of those 17 large ones diverge
   (``tests/trajectory/results/README.md``).
   The **joint** model converges at IRIS-7's size but not at 400 or 1,000 patients (min bulk ESS
   ~70, R-hat ~1.04 for the 6 x 6 patient covariance; at 100 patients ESS 250): its non-centred
@@ -131,11 +133,12 @@ __all__ = ["GROUPS", "SHAPES", "Observations", "TrajectoryModel", "observations"
 
 SHAPES = ("piecewise", "spline")
 GROUPS = ("placebo", "cyt107", "weekly", "twice_weekly")
-MODEL_VERSION = "7"  # bump whenever the model graph changes (invalidates cached fits)
+MODEL_VERSION = "8"  # bump whenever the model graph changes (invalidates cached fits)
 # 4: gathered mean, check_bounds=False, scalar residual scale for one marker
 # 5: the gather's indices in int64 containers (no float-to-int cast per gradient)
 # 6: the gather as one Op with a numba kernel (gather_op.py)
 # 7: site effects partially centred, weight from the data (centring.py)
+# 8: the centring weight averaged over the posterior of the site SD (same model, new draws)
 N_SPLINE_INTERIOR_KNOTS = 4
 
 #: (prior parameter, hyperparameter) pairs, packed in this order into the ``prior_hyperparameters``
@@ -371,7 +374,8 @@ class TrajectoryModel:
 
     def site_centring(self) -> np.ndarray:
         """Per marker, how far the site effects are centred (:mod:`.centring`; 0 non-centred)."""
-        return site_centring(self.obs.frame, len(self.markers))
+        return site_centring(self.obs.frame, len(self.markers),
+                             self.prior_values()["prior_sd_site_sigma"])
 
     def design(self) -> dict[str, np.ndarray]:
         """The sparse design of each row's mean (:func:`~bayes_iris.trajectory.design.sparse_design`).
