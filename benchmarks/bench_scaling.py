@@ -142,9 +142,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def render(rows: list[dict], use_brms: bool) -> str:
+    from bayes_iris.trajectory.model import MODEL_VERSION  # the draws depend on it
+
     lines = [
         "# Scaling benchmark: trajectory fits by trial size (SYNTHETIC trials)", "",
-        f"- date: {datetime.now(UTC).isoformat(timespec='seconds')}",
+        f"- date: {datetime.now(UTC).isoformat(timespec='seconds')}; trajectory model version "
+        f"{MODEL_VERSION}",
         f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}",
         "- budget: the analysis step's (4 chains x 2,000 draws after 1,000 tuning, "
