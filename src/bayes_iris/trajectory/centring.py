@@ -28,7 +28,10 @@ variance is the regression slope
 .. math:: w = \\mathrm{Cov}(\\eta, g(\\eta)) / \\mathrm{Var}(\\eta) \\in [0, 1],
 
 which for a normal posterior of :math:`\\eta` is the posterior mean of the one-value weight above,
-:math:`E[g'(\\eta)] = E[n\\tau^2/(n\\tau^2 + s^2)]` (Stein's lemma). The posterior of
+:math:`E[g'(\\eta)] = E[n\\tau^2/(n\\tau^2 + s^2)]` (Stein's lemma); the posterior of
+:math:`\\eta` has a long left tail (the HalfNormal prior keeps mass near :math:`\\tau = 0`), which
+makes the slope smaller than that mean, leaning towards the non-centred form that is safe there
+(four sites, 7 and 100 patients per site: 0.13 against 0.25, 0.21 against 0.33). The posterior of
 :math:`\\eta` is approximated on a grid from the site means of the patients' mean log values alone
 (normal, site mean :math:`\\sim N(\\mu, \\tau^2 + s^2/n_s)` with :math:`\\mu` integrated out)
 under the model's own HalfNormal prior on :math:`\\tau`. Being only a choice of coordinates, a
