@@ -41,9 +41,9 @@ Observation :math:`y_{imt} = \log(\text{count})` of marker :math:`m` for patient
   Version 7 took the weight at a 4-site point estimate of the site SD, and over 100 simulated
   trials per size 12 % of fits at 27 patients and 17 % at 400 had divergent transitions (1-51):
   the weight was too large in some small trials and 0 in some large ones. Version 8 chooses it
-  over the site SD's whole posterior (:mod:`.centring`): over the same 100 trials at 27 patients
-  1 fit diverges (2 transitions), and re-fitted, none of the 17 large trials that diverged on
-  version 7 does (``tests/trajectory/results/README.md``).
+  over the site SD's whole posterior (:mod:`.centring`): over the same 100 trials per size,
+  1 fit at 27 patients and 3 at 400 diverge (1-2 transitions each; the gate still flags them)
+  (``tests/trajectory/results/README.md``).
   The **joint** model converges at IRIS-7's size but not at 400 or 1,000 patients (min bulk ESS
   ~70, R-hat ~1.04 for the 6 x 6 patient covariance; at 100 patients ESS 250): its non-centred
   patient effects are the wrong geometry when every patient has many visits, and centring them
